@@ -1,0 +1,130 @@
+"""The mock's inspection API under /_mock/ (described in openapi/wave-mock-admin.yaml)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from flask import Blueprint, Flask, Response, g, request
+
+from wave_mock.auth import bearer_token
+from wave_mock.errors import Forbidden, ValidationFailed
+from wave_mock.events import Event
+from wave_mock.http import json_response, query_params, read_json_object
+from wave_mock.state import state
+from wave_mock.timeutil import format_rfc3339, parse_rfc3339
+
+admin = Blueprint("admin", __name__, url_prefix="/_mock")
+
+
+def health() -> Response:
+    clock = state().clock
+    return json_response({"status": "ok", "now": format_rfc3339(clock.now()), "clockFrozen": clock.frozen})
+
+
+def list_events() -> Response:
+    params = query_params(state().admin_spec.operations["listEvents"])
+    since = parse_rfc3339(params["since"]) if "since" in params else None
+    events = state().store.events(
+        _tenant(),
+        event_name=params.get("eventName"),
+        event_type=params.get("eventType"),
+        stream_id=params.get("streamId"),
+        session_id=params.get("sessionId"),
+        user_id=params.get("userId"),
+        since=since,
+        limit=params["limit"],
+    )
+    return json_response({"count": len(events), "events": [stored_event_json(e) for e in events]})
+
+
+def list_rejected() -> Response:
+    params = query_params(state().admin_spec.operations["listRejected"])
+    rejected = state().store.rejected(_tenant(), limit=params["limit"])
+    return json_response({"count": len(rejected), "rejected": rejected})
+
+
+def stats() -> Response:
+    store = state().store
+    if not g.admin:
+        return json_response(store.stats(g.tenant))
+    tenants = {tenant: store.stats(tenant) for tenant in store.tenants()}
+    return json_response({**store.stats(None), "tenants": tenants})
+
+
+def reset() -> Response:
+    state().store.reset(None if g.admin else g.tenant)
+    return json_response({"reset": "all" if g.admin else "tenant"})
+
+
+def get_clock() -> Response:
+    return _clock_json()
+
+
+def set_clock() -> Response:
+    body = read_json_object()
+    errors = state().admin_spec.operations["setClock"].body.errors(body)
+    if errors:
+        raise ValidationFailed("Send exactly one of {\"now\": RFC3339} or {\"advance\": seconds}.", errors)
+    clock = state().clock
+    if "now" in body:
+        clock.freeze(parse_rfc3339(body["now"]))
+    else:
+        clock.advance(float(body["advance"]))
+    return _clock_json()
+
+
+def reset_clock() -> Response:
+    state().clock.unfreeze()
+    return _clock_json()
+
+
+ROUTES: list[tuple[str, str, str, Callable[..., Response]]] = [
+    ("GET", "/health", "health", health),
+    ("GET", "/events", "listEvents", list_events),
+    ("GET", "/rejected", "listRejected", list_rejected),
+    ("GET", "/stats", "stats", stats),
+    ("POST", "/reset", "reset", reset),
+    ("GET", "/clock", "getClock", get_clock),
+    ("POST", "/clock", "setClock", set_clock),
+    ("DELETE", "/clock", "resetClock", reset_clock),
+]
+PUBLIC_ENDPOINTS = {"health", "ui"}
+
+for _method, _rule, _endpoint, _view in ROUTES:
+    admin.add_url_rule(_rule, endpoint=_endpoint, view_func=_view, methods=[_method], provide_automatic_options=False)
+
+
+@admin.before_request
+def authenticate() -> None:
+    """Accept a tenant's API key, or the admin token for cross-tenant calls."""
+    if (request.endpoint or "").removeprefix("admin.") in PUBLIC_ENDPOINTS:
+        return
+    st = state()
+    token = bearer_token(request.headers.get("Authorization"))
+    g.admin = st.keys.is_admin(token)
+    g.tenant = None if g.admin else st.keys.tenant_for(token)
+
+
+def _tenant() -> str:
+    if g.admin:
+        raise Forbidden("Events belong to a tenant: call this with that tenant's API key, not the admin token.")
+    return g.tenant
+
+
+def _clock_json() -> Response:
+    clock = state().clock
+    return json_response({"now": format_rfc3339(clock.now()), "frozen": clock.frozen})
+
+
+def stored_event_json(event: Event) -> dict[str, Any]:
+    """Render a stored event for inspection."""
+    return {
+        "eventId": event.event_id,
+        "receivedAt": format_rfc3339(event.received_at),
+        "time": format_rfc3339(event.time),
+        "event": event.body,
+    }
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(admin)

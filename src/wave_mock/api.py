@@ -1,0 +1,114 @@
+"""The WAVE routes: parse -> call the domain -> respond. No business logic here."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from flask import Blueprint, Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
+
+from wave_mock.analytics import UnknownMetric, dashboard_metrics, stream_analytics
+from wave_mock.auth import bearer_token
+from wave_mock.errors import ApiError, FieldError, NotFound, ValidationFailed
+from wave_mock.faults import preferred_response
+from wave_mock.http import json_response, path_params, query_params, read_json_object
+from wave_mock.ingest import body_preview
+from wave_mock.jsonbody import MAX_BODY_BYTES
+from wave_mock.state import state
+
+BASE_PATH = "/api/v1"
+
+api = Blueprint("api", __name__, url_prefix=BASE_PATH)
+
+
+def track_event() -> Response:
+    body = _body_or_journal("trackEvent")
+    return json_response(state().ingestor.track(g.tenant, body))
+
+
+def track_event_batch() -> Response:
+    body = _body_or_journal("trackEventBatch")
+    return json_response(state().ingestor.track_batch(g.tenant, body))
+
+
+def get_dashboard_metrics() -> Response:
+    params = query_params(state().spec.operations["getDashboardMetrics"])
+    st = state()
+    try:
+        body = dashboard_metrics(st.store, g.tenant, st.clock.now(), params["period"], params.get("metric"))
+    except UnknownMetric as exc:
+        raise ValidationFailed(str(exc), [FieldError("metric", str(exc))]) from None
+    return json_response(body)
+
+
+def get_stream_analytics(stream_id: str) -> Response:
+    operation = state().spec.operations["getStreamAnalytics"]
+    path_params(operation, {"streamId": stream_id})
+    params = query_params(operation)
+    st = state()
+    body = stream_analytics(st.store, g.tenant, stream_id, st.clock.now(), params["period"])
+    if body is None:
+        raise NotFound(f"Unknown stream {stream_id!r}: no event was ever sent for it with this API key.")
+    return json_response(body)
+
+
+def openapi_yaml() -> Response:
+    return Response(state().spec.raw_yaml, mimetype="application/yaml")
+
+
+def openapi_json() -> Response:
+    return Response(state().spec.json_bytes, mimetype="application/json")
+
+
+# The route table, top to bottom; endpoint names are the spec's operationIds.
+ROUTES: list[tuple[str, str, str, Callable[..., Response]]] = [
+    ("POST", "/analytics/events", "trackEvent", track_event),
+    ("POST", "/analytics/events/batch", "trackEventBatch", track_event_batch),
+    ("GET", "/analytics/dashboards", "getDashboardMetrics", get_dashboard_metrics),
+    ("GET", "/analytics/stream/<stream_id>", "getStreamAnalytics", get_stream_analytics),
+    ("GET", "/openapi.yaml", "openapiYaml", openapi_yaml),
+    ("GET", "/openapi.json", "openapiJson", openapi_json),
+]
+PUBLIC_ENDPOINTS = {"openapiYaml", "openapiJson"}
+
+for _method, _rule, _endpoint, _view in ROUTES:
+    api.add_url_rule(_rule, endpoint=_endpoint, view_func=_view, methods=[_method], provide_automatic_options=False)
+
+
+@api.before_request
+def authenticate_and_inject() -> Response | None:
+    """Authenticate, then apply mock-only ``Prefer`` and fault injection."""
+    operation_id = (request.endpoint or "").removeprefix("api.")
+    if operation_id in PUBLIC_ENDPOINTS:
+        return None
+    st = state()
+    g.tenant = st.keys.tenant_for(bearer_token(request.headers.get("Authorization")))
+    preferred = preferred_response(st.spec.operations[operation_id], request.headers.get("Prefer"))
+    if preferred is not None:
+        return json_response(preferred.body, preferred.status, preferred.headers)
+    st.faults.apply()
+    return None
+
+
+def _body_or_journal(operation_id: str) -> dict[str, Any]:
+    """Read the JSON body; journal a malformed one for the inspection API."""
+    try:
+        return read_json_object()
+    except ApiError as exc:
+        preview = body_preview(_raw_preview())
+        details = exc.details or [FieldError("", exc.message)]
+        state().ingestor.reject(g.tenant, operation_id, preview, details)
+        raise
+
+
+def _raw_preview() -> str:
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        return f"<{request.content_length} bytes, not kept>"
+    try:
+        return request.get_data(cache=True)[:4096].decode("utf-8", "replace")
+    except HTTPException:
+        return "<unreadable body>"
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(api)

@@ -1,0 +1,154 @@
+"""``create_app(config)``: wiring only."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
+
+from wave_mock import admin, api
+from wave_mock.auth import DEFAULT_DEV_KEY, KeyRing
+from wave_mock.clock import Clock
+from wave_mock.errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLarge
+from wave_mock.faults import Faults
+from wave_mock.http import json_response
+from wave_mock.ingest import EventIds, Ingestor
+from wave_mock.jsonbody import MAX_BODY_BYTES
+from wave_mock.seed import fixture_now, last_timestamp, load_file
+from wave_mock.resources import admin_spec_path, spec_path
+from wave_mock.spec import Spec
+from wave_mock.state import MockState, attach
+from wave_mock.store import EventStore
+
+DEFAULT_PORT = 8787
+DEFAULTS: dict[str, Any] = {
+    "API_KEYS": [DEFAULT_DEV_KEY],
+    "ADMIN_TOKEN": None,
+    "CORS": True,
+    "LATENCY_MS": 0.0,
+    "ERROR_RATE": 0.0,
+    "FAULT_SEED": 0,
+    "MAX_EVENTS": 1_000_000,
+    "MAX_REJECTED": 10_000,
+    "LOAD": [],
+    "SPEC_PATH": None,
+    "ADMIN_SPEC_PATH": None,
+    "CLOCK": None,
+    "ACCESS_LOG": False,
+}
+CORS_HEADERS = {
+    "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type, Prefer",
+    "Access-Control-Expose-Headers": "Retry-After, WWW-Authenticate",
+    "Access-Control-Max-Age": "600",
+}
+log = logging.getLogger("wave_mock.access")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build one independent mock: its own store, clock and keys."""
+    app = Flask("wave_mock")
+    app.config.from_mapping(DEFAULTS)
+    app.config.update(config or {})
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.json.sort_keys = False
+    mock_state = _build_state(app.config)
+    attach(app, mock_state)
+    _seed(mock_state, app.config["LOAD"])
+    api.init_app(app)
+    admin.init_app(app)
+    _init_errors(app)
+    _init_cors_and_log(app)
+    return app
+
+
+def _build_state(config: Mapping[str, Any]) -> MockState:
+    spec = Spec.load(config["SPEC_PATH"] or spec_path())
+    clock = config["CLOCK"] or Clock()
+    store = EventStore(max_events=config["MAX_EVENTS"], max_rejected=config["MAX_REJECTED"])
+    return MockState(
+        spec=spec,
+        admin_spec=Spec.load(config["ADMIN_SPEC_PATH"] or admin_spec_path()),
+        store=store,
+        clock=clock,
+        keys=KeyRing(config["API_KEYS"], config["ADMIN_TOKEN"]),
+        ingestor=Ingestor(spec=spec, store=store, now=clock.now, ids=EventIds()),
+        faults=Faults(config["LATENCY_MS"], config["ERROR_RATE"], config["FAULT_SEED"]),
+    )
+
+
+def _seed(mock_state: MockState, files: list[str]) -> None:
+    """Load fixture files into the first key's tenant, the clock frozen at their "now".
+
+    Freezing (rather than shifting the data) keeps the numbers equal to the files'
+    expected metrics, so dashboards show exactly what the fixture documents.
+    """
+    tenant = mock_state.keys.tenants[0]
+    for name in files:
+        path = Path(name)
+        now = fixture_now(path) or last_timestamp(path)
+        if now is not None:
+            mock_state.clock.freeze(now)
+        load_file(mock_state.ingestor, tenant, path)
+
+
+def _init_errors(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def render_api_error(error: ApiError) -> Response:
+        return json_response(error.to_json(), error.status, error.headers)
+
+    @app.errorhandler(HTTPException)
+    def render_http_error(error: HTTPException) -> Response:
+        return render_api_error(_as_api_error(error))
+
+    @app.errorhandler(Exception)
+    def render_unexpected(error: Exception) -> Response:
+        app.logger.exception("unexpected error")
+        return render_api_error(ApiError())
+
+
+def _as_api_error(error: HTTPException) -> ApiError:
+    if error.code == 404:
+        return NotFound(
+            f"No such path {request.path!r}. WAVE endpoints live under /api/v1/analytics/ "
+            "(events, events/batch, dashboards, stream/{streamId}); the inspection API under /_mock/."
+        )
+    if error.code == 405:
+        allowed = getattr(error, "valid_methods", None) or []
+        return MethodNotAllowed([m for m in allowed if m not in ("HEAD", "OPTIONS")] or allowed)
+    if error.code == 413:
+        return PayloadTooLarge(f"The body is larger than {MAX_BODY_BYTES} bytes (512 KiB).")
+    generic = ApiError(error.description)
+    generic.status = error.code or 500
+    generic.code = re.sub(r"[^a-z]+", "_", (error.name or "error").lower()).strip("_")
+    return generic
+
+
+_SECRET_QUERY = re.compile(r"(?i)(api_?key|token)=[^&]*")
+
+
+def _init_cors_and_log(app: Flask) -> None:
+    @app.before_request
+    def preflight() -> Response | None:
+        g.started = time.perf_counter()
+        if app.config["CORS"] and request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+            return Response(status=204)
+        return None
+
+    @app.after_request
+    def cors_and_log(response: Response) -> Response:
+        if app.config["CORS"]:
+            response.headers["Access-Control-Allow-Origin"] = request.headers.get("Origin", "*")
+            response.headers["Vary"] = "Origin"
+            response.headers.update(CORS_HEADERS)
+        if app.config["ACCESS_LOG"]:
+            elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+            path = _SECRET_QUERY.sub(r"\1=***", request.full_path.rstrip("?"))
+            tenant = g.get("tenant") or "-"
+            log.info("%s %s %s %.1fms tenant=%s", request.method, path, response.status_code, elapsed, tenant)
+        return response

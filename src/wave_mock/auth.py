@@ -1,0 +1,51 @@
+"""Bearer API keys: each key is a tenant."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Iterable
+
+from wave_mock.errors import Unauthorized
+
+DEFAULT_DEV_KEY = "wave_dev_key"
+
+
+def tenant_of(key: str) -> str:
+    """Name the tenant of ``key`` without revealing the key (safe to log and store)."""
+    return "t_" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def bearer_token(header: str | None) -> str:
+    """Return the token of an ``Authorization: Bearer`` header, or raise 401."""
+    if not header:
+        raise Unauthorized("Missing Authorization header; send 'Authorization: Bearer KEY'.")
+    scheme, _, token = header.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or " " in token:
+        raise Unauthorized("Malformed Authorization header; expected 'Bearer KEY'.")
+    return token
+
+
+class KeyRing:
+    """The accepted API keys, compared in constant time."""
+
+    def __init__(self, keys: Iterable[str], admin_token: str | None = None) -> None:
+        self._keys = [k.encode() for k in keys]
+        self._admin = admin_token.encode() if admin_token else None
+        self.tenants = [tenant_of(k) for k in keys]
+
+    def tenant_for(self, token: str) -> str:
+        """Return the tenant of ``token``, or raise 401; every key is compared."""
+        candidate = token.encode()
+        match = None
+        for key in self._keys:
+            if hmac.compare_digest(key, candidate):
+                match = key
+        if match is None:
+            raise Unauthorized("Unknown API key.")
+        return tenant_of(match.decode())
+
+    def is_admin(self, token: str) -> bool:
+        """Tell whether ``token`` is the admin token (constant time)."""
+        return self._admin is not None and hmac.compare_digest(self._admin, token.encode())

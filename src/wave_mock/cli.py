@@ -1,0 +1,105 @@
+"""The ``wave-mock`` command: serve, fixtures, contract."""
+
+from __future__ import annotations
+
+import gc
+import ipaddress
+from typing import Any
+
+import click
+
+from wave_mock.app import DEFAULT_PORT, create_app
+from wave_mock.auth import DEFAULT_DEV_KEY
+from wave_mock.seed import SeedError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="wave-mock")
+def main() -> None:
+    """wave-mock: a stateful fake of the WAVE Analytics API, a contract-test kit and a fixture generator."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="WAVE_MOCK_HOST", help="Interface to bind.")
+@click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True, envvar="WAVE_MOCK_PORT", help="Port to listen on.")
+@click.option("--api-key", "api_keys", multiple=True, envvar="WAVE_MOCK_API_KEYS", help=f"Accepted bearer key; repeatable; each key is a tenant. Replaces the default dev key {DEFAULT_DEV_KEY!r}.")
+@click.option("--admin-token", envvar="WAVE_MOCK_ADMIN_TOKEN", help="Token that unlocks cross-tenant /_mock/stats and /_mock/reset.")
+@click.option("--load", "load_files", multiple=True, type=click.Path(exists=True, dir_okay=False), help="Seed events from a JSON Lines fixture (repeatable); the clock freezes at the fixture's \"now\".")
+@click.option("--no-cors", is_flag=True, help="Do not send CORS headers (they are on by default).")
+@click.option("--latency", "latency_ms", type=click.FloatRange(0, 60_000), default=0, help="Add this many milliseconds to every WAVE request.")
+@click.option("--error-rate", type=click.FloatRange(0, 1), default=0, help="Fail this fraction of WAVE requests with a 500 or 503.")
+@click.option("--fault-seed", type=int, default=0, show_default=True, help="Seed of the --error-rate dice, so failures reproduce.")
+@click.option("--max-events", type=click.IntRange(1), default=1_000_000, show_default=True, envvar="WAVE_MOCK_MAX_EVENTS", help="Keep at most this many events; the oldest are evicted first.")
+@click.option("--threads", type=click.IntRange(1, 256), default=16, show_default=True, help="Server threads handling requests.")
+@click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log one line per request (keys never appear).")
+def serve(host: str, port: int, api_keys: tuple[str, ...], admin_token: str | None, load_files: tuple[str, ...], no_cors: bool, latency_ms: float, error_rate: float, fault_seed: int, max_events: int, threads: int, access_log: bool) -> None:
+    """Serve the WAVE Analytics API from memory."""
+    from wave_mock.server import serve as run_server
+
+    keys = list(api_keys) or [DEFAULT_DEV_KEY]
+    config: dict[str, Any] = {
+        "API_KEYS": keys,
+        "ADMIN_TOKEN": admin_token,
+        "CORS": not no_cors,
+        "LATENCY_MS": latency_ms,
+        "ERROR_RATE": error_rate,
+        "FAULT_SEED": fault_seed,
+        "MAX_EVENTS": max_events,
+        "LOAD": list(load_files),
+        "ACCESS_LOG": access_log,
+    }
+    loaded = _check_config(config)
+    _print_banner(host, port, keys, bool(admin_token), loaded)
+    run_server(config, host, port, threads)
+
+
+def _check_config(config: dict[str, Any]) -> int:
+    """Build the app once up front, so a bad fixture fails here with advice."""
+    try:
+        app = create_app(config)
+    except SeedError as exc:
+        raise click.ClickException(f"{exc}\nFix the line, or regenerate it with 'wave-mock fixtures generate'.") from None
+    loaded = len(app.extensions["wave_mock"].store)
+    del app
+    gc.collect()
+    return loaded
+
+
+def _print_banner(host: str, port: int, keys: list[str], admin: bool, loaded: int) -> None:
+    shown_host = f"[{host}]" if ":" in host else host
+    base = f"http://{shown_host}:{port}"
+    click.echo(f"wave-mock serving the WAVE Analytics API at {base}/api/v1")
+    click.echo(f"  API key(s):  {', '.join(keys)}")
+    click.echo(f"  Spec:        {base}/api/v1/openapi.yaml")
+    click.echo(f"  Inspection:  {base}/_mock/events  {base}/_mock/rejected  {base}/_mock/stats")
+    click.echo(f"  UI:          {base}/_mock/ui")
+    if admin:
+        click.echo("  Admin token: set (cross-tenant /_mock/stats and /_mock/reset)")
+    if loaded:
+        click.echo(f"  Seeded:      {loaded} events; clock frozen at the fixture's \"now\" (DELETE /_mock/clock for real time)")
+    if DEFAULT_DEV_KEY in keys and not _is_loopback(host):
+        click.secho(
+            f"WARNING: binding {host} with the public default key {DEFAULT_DEV_KEY!r}; anyone who can reach "
+            "this port can read and write data. Pass --api-key.",
+            fg="yellow",
+            err=True,
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def _add_optional_commands() -> None:
+    """Attach the subcommand groups that live in their own modules."""
+    try:
+        from wave_mock.fixtures.cli import fixtures_group
+    except ImportError:  # pragma: no cover - only while the module is being written
+        return
+    main.add_command(fixtures_group, "fixtures")
+
+
+_add_optional_commands()

@@ -1,0 +1,36 @@
+"""Everything one app instance owns, hung off ``app.extensions``; no globals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+
+from wave_mock.auth import KeyRing
+from wave_mock.clock import Clock
+from wave_mock.faults import Faults
+from wave_mock.ingest import Ingestor
+from wave_mock.spec import Spec
+from wave_mock.store import EventStore
+
+EXTENSION = "wave_mock"
+
+
+@dataclass
+class MockState:
+    spec: Spec
+    admin_spec: Spec
+    store: EventStore
+    clock: Clock
+    keys: KeyRing
+    ingestor: Ingestor
+    faults: Faults
+
+
+def state() -> MockState:
+    """Return the state of the app handling the current request."""
+    return current_app.extensions[EXTENSION]
+
+
+def attach(app: Flask, mock_state: MockState) -> None:
+    app.extensions[EXTENSION] = mock_state

@@ -1,0 +1,127 @@
+"""The in-memory event store: isolation, filters, eviction, reset and the rejection journal."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from metrics.metric_builders import T0, Builder
+
+from wave_mock.store import EventStore
+
+
+@pytest.fixture
+def ev() -> Builder:
+    return Builder()
+
+
+def test_tenants_do_not_see_each_other(ev: Builder) -> None:
+    store = EventStore()
+    store.append("t1", [ev("page.viewed", 0, stream="s1")])
+    store.append("t2", [ev("page.viewed", 1, stream="s2", tenant="t2")])
+    assert [e.tenant for e in store.events("t1")] == ["t1"]
+    assert store.has_stream("t1", "s1") and not store.has_stream("t1", "s2")
+    assert store.tenants() == ["t1", "t2"]
+    assert store.events("nobody") == []
+
+
+def test_events_are_newest_arrival_first_and_limited(ev: Builder) -> None:
+    store = EventStore()
+    batch = [ev("page.viewed", 100 - k, stream=None) for k in range(5)]  # event times descending
+    store.append("t1", batch)
+    assert [e.event_id for e in store.events("t1", limit=3)] == ["e000005", "e000004", "e000003"]
+
+
+def test_event_filters_select_matching_events(ev: Builder) -> None:
+    store = EventStore()
+    store.append("t1", [
+        ev("viewer.joined", 0, viewer="u1", session="a", stream="s1"),
+        ev("page.viewed", 10, viewer="u2", session="b", stream=None),
+        ev("playback.started", 20, session="u1", stream="s2"),  # viewer key "u1" from sessionId, no userId
+    ])
+    ids = lambda **kw: [e.event_id for e in store.events("t1", **kw)]  # noqa: E731
+    assert ids(event_name="page.viewed") == ["e000002"]
+    assert ids(event_type="viewer") == ["e000001"]
+    assert ids(stream_id="s2") == ["e000003"]
+    assert ids(session_id="a") == ["e000001"]
+    assert ids(user_id="u1") == ["e000001"]
+    assert ids(since=T0 + 10) == ["e000003", "e000002"]
+    assert ids(stream_id="nope") == []
+
+
+def test_append_is_all_or_nothing(ev: Builder) -> None:
+    store = EventStore()
+    with pytest.raises(ValueError):
+        store.append("t1", [ev("page.viewed", 0), ev("page.viewed", 1, tenant="t2")])
+    assert store.events("t1") == [] and store.stats()["accepted"] == 0
+
+
+def test_eviction_drops_oldest_arrivals_and_counts_them(ev: Builder) -> None:
+    store = EventStore(max_events=3)
+    store.append("t1", [ev("stream.started", 0, stream="s1"), ev("page.viewed", 1, stream=None)])
+    store.append("t2", [ev("page.viewed", 2, stream=None, tenant="t2")])
+    store.append("t1", [ev("page.viewed", 3, stream=None), ev("page.viewed", 4, stream=None)])
+    # 5 stored, cap 3: e000001 (t1, s1) and e000002 (t1) are evicted.
+    assert [e.event_id for e in store.events("t1")] == ["e000005", "e000004"]
+    assert [e.event_id for e in store.events("t2")] == ["e000003"]
+    assert not store.has_stream("t1", "s1")
+    assert len(store) == 3
+    assert store.stats("t1") == {"total": 4, "accepted": 4, "rejected": 0, "evicted": 2}
+    assert store.stats()["evicted"] == 2
+    index = store.tenant_index("t1")
+    assert index is not None and sum(len(h.events) for h in index.hours.values()) == 2
+
+
+def test_reset_one_tenant_keeps_the_others(ev: Builder) -> None:
+    store = EventStore()
+    store.append("t1", [ev("page.viewed", 0)])
+    store.append("t2", [ev("page.viewed", 0, tenant="t2")])
+    store.record_rejection("t1", {"reason": "bad"})
+    store.reset("t1")
+    assert store.events("t1") == [] and store.rejected("t1") == [] and not store.has_stream("t1", "s1")
+    assert len(store.events("t2")) == 1 and len(store) == 1
+    assert store.stats("t1")["total"] == 0
+
+
+def test_reset_everything_clears_all(ev: Builder) -> None:
+    store = EventStore()
+    store.append("t1", [ev("page.viewed", 0)])
+    store.record_rejection("t2", {"reason": "bad"})
+    store.reset(None)
+    assert store.tenants() == [] and len(store) == 0
+    assert store.stats() == {"total": 0, "accepted": 0, "rejected": 0, "evicted": 0}
+
+
+def test_rejection_journal_is_capped_newest_first() -> None:
+    store = EventStore(max_rejected=3)
+    for k in range(5):
+        store.record_rejection("t1", {"n": k})
+    assert store.rejected("t1") == [{"n": 4}, {"n": 3}, {"n": 2}]
+    assert store.rejected("t1", limit=1) == [{"n": 4}]
+    # Every rejection counts, even those that fell off the journal.
+    assert store.stats("t1") == {"total": 5, "accepted": 0, "rejected": 5, "evicted": 0}
+
+
+def test_stats_total_is_accepted_plus_rejected(ev: Builder) -> None:
+    store = EventStore()
+    store.append("t1", [ev("page.viewed", 0), ev("page.viewed", 1)])
+    store.record_rejection("t1", {"reason": "bad"})
+    assert store.stats("t1") == {"total": 3, "accepted": 2, "rejected": 1, "evicted": 0}
+
+
+def test_concurrent_appends_all_land_once() -> None:
+    store = EventStore(max_events=1_000)
+    builders = [Builder() for _ in range(4)]
+
+    def write(b: Builder, tenant: str) -> None:
+        for k in range(100):
+            store.append(tenant, [b("page.viewed", k, tenant=tenant, stream="s1")])
+
+    threads = [threading.Thread(target=write, args=(b, f"t{i}")) for i, b in enumerate(builders)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(store) == 400
+    assert all(store.stats(f"t{i}")["accepted"] == 100 for i in range(4))
+    assert all(len(store.events(f"t{i}", stream_id="s1", limit=1000)) == 100 for i in range(4))
