@@ -21,7 +21,7 @@ help:  ## List the targets
 
 venv: $(STAMP)  ## Create/refresh .venv (only reinstalls when pyproject.toml or constraints.txt changed)
 
-$(STAMP): pyproject.toml constraints.txt scripts/bootstrap-venv.sh
+$(STAMP): pyproject.toml setup.py constraints.txt scripts/bootstrap-venv.sh
 	@scripts/bootstrap-venv.sh
 	@touch $@
 

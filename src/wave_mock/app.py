@@ -11,7 +11,7 @@ from typing import Any, Mapping
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from wave_mock import admin, api
+from wave_mock import admin, api, ui
 from wave_mock.auth import DEFAULT_DEV_KEY, KeyRing
 from wave_mock.clock import Clock
 from wave_mock.errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLarge
@@ -62,6 +62,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     _seed(mock_state, app.config["LOAD"])
     api.init_app(app)
     admin.init_app(app)
+    ui.init_app(app)
     _init_errors(app)
     _init_cors_and_log(app)
     return app

@@ -6,6 +6,7 @@
      ├── Forbidden              403
      ├── NotFound               404
      ├── MethodNotAllowed       405  Allow: ...
+     ├── TimestampConflict      409  details: [{field, message}]
      ├── PayloadTooLarge        413
      ├── UnsupportedMediaType   415
      ├── RateLimited            429  Retry-After
@@ -90,6 +91,14 @@ class MethodNotAllowed(ApiError):
     def __init__(self, allowed: Iterable[str]) -> None:
         allow = ", ".join(sorted(set(allowed)))
         super().__init__(f"Method not allowed; allowed: {allow}.", headers={"Allow": allow})
+
+
+class TimestampConflict(ApiError):
+    """Schema-valid, but the event time is outside the window the server clock accepts."""
+
+    status = 409
+    code = "timestamp_out_of_range"
+    default_message = "The event timestamp is outside the accepted window (1 hour ahead, 90 days back)."
 
 
 class PayloadTooLarge(ApiError):

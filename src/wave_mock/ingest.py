@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from wave_mock.errors import FieldError, PayloadTooLarge, ValidationFailed
+from wave_mock.errors import FieldError, PayloadTooLarge, TimestampConflict, ValidationFailed
 from wave_mock.events import Event, make_event
 from wave_mock.jsonbody import MAX_EVENT_BYTES
 from wave_mock.spec import Spec
@@ -16,6 +16,9 @@ from wave_mock.timeutil import format_rfc3339, parse_rfc3339
 
 MAX_FUTURE_SECONDS = 3600
 MAX_AGE_SECONDS = 90 * 86400
+TOO_NEW = "must not be more than 1 hour in the future"
+TOO_OLD = "must not be older than 90 days"
+TIME_WINDOW_MESSAGES = (TOO_NEW, TOO_OLD)
 BODY_PREVIEW_BYTES = 4096
 
 
@@ -46,6 +49,8 @@ class Ingestor:
         errors = event_errors(self.spec, body, received_at)
         if errors:
             self.reject(tenant, "trackEvent", body, errors)
+            if all(e.message in TIME_WINDOW_MESSAGES for e in errors):
+                raise TimestampConflict(details=errors)
             raise ValidationFailed("The event is invalid.", errors)
         event = self.build(tenant, body, received_at)
         if len(event.raw) > MAX_EVENT_BYTES:
@@ -124,9 +129,9 @@ def event_errors(spec: Spec, body: Any, now: float, prefix: str = "") -> list[Fi
     if moment is None:
         return [FieldError(field_name, "must be an RFC 3339 date-time, e.g. 2026-11-27T10:00:00Z")]
     if moment > now + MAX_FUTURE_SECONDS:
-        return [FieldError(field_name, "must not be more than 1 hour in the future")]
+        return [FieldError(field_name, TOO_NEW)]
     if moment < now - MAX_AGE_SECONDS:
-        return [FieldError(field_name, "must not be older than 90 days")]
+        return [FieldError(field_name, TOO_OLD)]
     return []
 
 

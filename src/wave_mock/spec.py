@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
@@ -220,9 +220,9 @@ class Spec:
 
     @classmethod
     def load(cls, path: str | Path) -> "Spec":
-        """Read and compile the spec at ``path``."""
-        text = Path(path).read_text(encoding="utf-8")
-        return cls(yaml.safe_load(text), text)
+        """Read and compile the spec at ``path``; reused while the file is unchanged."""
+        resolved = Path(path).resolve()
+        return _load_cached(resolved, resolved.stat().st_mtime_ns)
 
     def schema(self, name: str) -> Mapping[str, Any]:
         """Return component schema ``name`` with every ``$ref`` inlined."""
@@ -257,3 +257,10 @@ class Spec:
                     body_schema=body.get("schema"),
                     responses=op.get("responses", {}),
                 )
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path: Path, mtime_ns: int) -> Spec:
+    # Specs are read-only after compilation, so apps in one process can share them.
+    text = path.read_text(encoding="utf-8")
+    return Spec(yaml.safe_load(text), text)

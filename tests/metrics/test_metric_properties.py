@@ -61,7 +61,7 @@ def test_stream_invariants_hold(specs: list) -> None:
         if body is None:
             return
         assert body["peakViewers"] <= body["totalViewers"]
-        assert body["currentViewers"] <= body["totalViewers"] or body["currentViewers"] == 0
+        assert body["currentViewers"] <= body["totalViewers"]  # open sessions overlap every window
         assert 0 <= body["avgWatchTime"] <= seconds
         assert 0 <= body["totalDuration"] <= seconds
         assert body["totalViewers"] >= viewers  # a longer period never lowers it
@@ -75,10 +75,11 @@ def test_dashboard_invariants_hold(specs: list) -> None:
     totals = [0, 0]
     for period, seconds in DASHBOARD_PERIODS.items():  # ascending lengths
         m = dashboard_from_events(events, T0 + NOW, period)["metrics"]
-        assert m["peakConcurrentViewers"] <= sum(1 for _ in events)
+        # One open session per viewer per stream, and histories use two streams.
+        assert m["peakConcurrentViewers"] <= 2 * m["totalViewers"]
         assert 0 <= m["avgWatchTime"] <= seconds
         assert sum(b["events"] for b in m["timeseries"]) == m["totalEvents"]
         assert sum(m["eventsByPlatform"].values()) == m["totalEvents"]
         assert max((b["activeViewers"] for b in m["timeseries"]), default=0) <= m["totalViewers"]
-        assert [m["totalEvents"], m["totalViewers"]] >= totals
+        assert m["totalEvents"] >= totals[0] and m["totalViewers"] >= totals[1]
         totals = [m["totalEvents"], m["totalViewers"]]

@@ -133,14 +133,38 @@ def timeseries(
 
     A session ``[s, e]`` is active in bucket ``[b0, b1)`` when ``s < b1`` and ``e >= b0``.
     """
-    active: list[set[str]] = [set() for _ in starts]
-    for span in spans:
-        for k in range(bucket_index(starts, span.start), bucket_index(starts, span.end) + 1):
-            active[k].add(span.viewer)
     return [
-        {"start": rfc3339(start), "events": count, "activeViewers": len(viewers)}
-        for start, count, viewers in zip(starts, event_counts, active)
+        {"start": rfc3339(start), "events": count, "activeViewers": active}
+        for start, count, active in zip(starts, event_counts, active_viewers(starts, spans))
     ]
+
+
+def active_viewers(starts: Sequence[float], spans: Iterable[Clipped]) -> list[int]:
+    """Return, per bucket, how many distinct viewers have a session overlapping it."""
+    ranges: dict[str, list[tuple[int, int]]] = {}
+    for span in spans:
+        first, last = bucket_index(starts, span.start), bucket_index(starts, span.end)
+        ranges.setdefault(span.viewer, []).append((first, last))
+    # Merge each viewer's bucket ranges, then count coverage with a difference array:
+    # linear in sessions, not in sessions x buckets.
+    diff = [0] * (len(starts) + 1)
+    for spans_of_viewer in ranges.values():
+        spans_of_viewer.sort()
+        cur_first, cur_last = spans_of_viewer[0]
+        for first, last in spans_of_viewer[1:]:
+            if first <= cur_last + 1:
+                cur_last = max(cur_last, last)
+                continue
+            diff[cur_first] += 1
+            diff[cur_last + 1] -= 1
+            cur_first, cur_last = first, last
+        diff[cur_first] += 1
+        diff[cur_last + 1] -= 1
+    out, running = [], 0
+    for delta in diff[:-1]:
+        running += delta
+        out.append(running)
+    return out
 
 
 def select(metrics: dict[str, Any], metric: str | None) -> dict[str, Any]:

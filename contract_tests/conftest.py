@@ -1,0 +1,118 @@
+"""Kit options, the target under test, and the Schemathesis schema built for it.
+
+Without ``--base-url`` the kit starts a local wave-mock (two keys) and tests that.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+import requests
+
+from .kit import TARGET_ENV, Api, Target
+
+PROFILES = ("quick", "deep")
+LOCAL_KEYS = ("kit_key_a", "kit_key_b")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("wave-contract", "WAVE Analytics contract-test kit")
+    group.addoption("--base-url", default=os.environ.get("WAVE_BASE_URL"), help="API base URL, e.g. https://api.wave.online/api/v1 (env WAVE_BASE_URL). Default: start a local wave-mock.")
+    group.addoption("--api-key", default=os.environ.get("WAVE_API_KEY"), help="Bearer API key (env WAVE_API_KEY).")
+    group.addoption("--second-api-key", default=os.environ.get("WAVE_SECOND_API_KEY"), help="A second tenant's key, for the tenant-isolation tests (env WAVE_SECOND_API_KEY).")
+    group.addoption("--profile", choices=PROFILES, default=os.environ.get("WAVE_PROFILE", "quick"), help="quick (PRs) or deep (nightly): how many generated examples per operation.")
+    group.addoption("--seed", type=int, default=int(os.environ.get("WAVE_SEED", "0")), help="Seed of the generated data, so a failure reproduces (default 0).")
+    group.addoption("--spec", default=os.environ.get("WAVE_SPEC"), help="OpenAPI file to test against (default: the spec shipped with wave-mock).")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "clock: needs the mock's clock control (/_mock/clock); skipped elsewhere")
+    config.addinivalue_line("markers", "slow: long-running")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    base = config.getoption("--base-url") or "a local wave-mock started by the kit"
+    return [f"wave contract kit: target={base} profile={config.getoption('--profile')} seed={config.getoption('--seed')}"]
+
+
+def _spec_path(config: pytest.Config) -> str:
+    from wave_mock.resources import spec_path
+
+    return config.getoption("--spec") or str(spec_path())
+
+
+TARGET_KEY = pytest.StashKey[Target]()
+SERVER_KEY = pytest.StashKey[Any]()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Resolve the target (starting a local mock if needed) before collection.
+
+    Schemathesis builds its tests at import time, so the target must be known by then;
+    it is handed to the test modules through TARGET_ENV (see ``kit.target_from_env``).
+    """
+    config = session.config
+    common: dict[str, Any] = {
+        "profile": config.getoption("--profile"),
+        "seed": config.getoption("--seed"),
+        "spec_path": _spec_path(config),
+    }
+    base_url = config.getoption("--base-url")
+    if base_url:
+        api_key = config.getoption("--api-key")
+        if not api_key:
+            raise pytest.UsageError("--base-url needs --api-key (or WAVE_API_KEY)")
+        target = Target(base_url.rstrip("/"), api_key, config.getoption("--second-api-key"), **common)
+    else:
+        from wave_mock.testing import MockServer
+
+        args = [arg for key in LOCAL_KEYS for arg in ("--api-key", key)] + ["--no-access-log"]
+        server = config.stash[SERVER_KEY] = MockServer(args).start()
+        target = Target(server.base_url, LOCAL_KEYS[0], LOCAL_KEYS[1], local=True, **common)
+    config.stash[TARGET_KEY] = target
+    os.environ[TARGET_ENV] = target.to_json()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    server = config.stash.get(SERVER_KEY, None)
+    if server is not None:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def target(request: pytest.FixtureRequest) -> Target:
+    """Return the deployment under test."""
+    return request.config.stash[TARGET_KEY]
+
+
+@pytest.fixture(scope="session")
+def api(target: Target) -> Api:
+    """Return a client with the first key."""
+    return Api(target.base_url, target.api_key)
+
+
+@pytest.fixture(scope="session")
+def second_api(target: Target) -> Api:
+    """Return a client with the second key, or skip when there is none."""
+    if not target.second_api_key:
+        pytest.skip("needs a second tenant: pass --second-api-key (or WAVE_SECOND_API_KEY)")
+    return Api(target.base_url, target.second_api_key)
+
+
+def has_clock_control(target: Target, api_key: str) -> bool:
+    """Tell whether the target offers the mock's clock control (GET {root}/_mock/clock)."""
+    try:
+        response = requests.get(f"{target.root_url}/_mock/clock", headers={"Authorization": f"Bearer {api_key}"}, timeout=10)
+        return response.status_code == 200 and "frozen" in response.json()
+    except (requests.RequestException, ValueError):
+        return False
+
+
+@pytest.fixture(scope="session")
+def with_timestamps(api: Api) -> bool:
+    """Tell whether the target accepts the mock-only ``timestamp`` field."""
+    from .behaviour import accepts_timestamp
+
+    return accepts_timestamp(api)

@@ -1,0 +1,5 @@
+"""``python -m wave_mock`` is ``wave-mock``."""
+
+from wave_mock.cli import main
+
+main()

@@ -1,0 +1,80 @@
+"""Start a real ``wave-mock serve`` process on a free port, for tests and the contract kit."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+import requests
+
+
+def free_port() -> int:
+    """Return a TCP port that is free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class MockServer:
+    """A ``wave-mock serve`` subprocess; use as a context manager.
+
+    >>> with MockServer(["--api-key", "k1"]) as server:  # doctest: +SKIP
+    ...     server.base_url
+    'http://127.0.0.1:PORT/api/v1'
+    """
+
+    def __init__(self, args: Sequence[str] = (), port: int | None = None, log_path: Path | None = None) -> None:
+        self.port = port or free_port()
+        self.args = list(args)
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def root_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.root_url}/api/v1"
+
+    def start(self, timeout: float = 30.0) -> "MockServer":
+        """Start the process and wait until /_mock/health answers."""
+        command = [sys.executable, "-m", "wave_mock", "serve", "--port", str(self.port), *self.args]
+        output = self.log_path.open("ab") if self.log_path else subprocess.DEVNULL
+        self.process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=dict(os.environ))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"wave-mock serve exited with {self.process.returncode}: {' '.join(command)}")
+            try:
+                if requests.get(f"{self.root_url}/_mock/health", timeout=1).status_code == 200:
+                    return self
+            except requests.RequestException:
+                time.sleep(0.1)
+        self.stop()
+        raise TimeoutError(f"wave-mock serve did not answer on port {self.port} within {timeout}s")
+
+    def stop(self, kill: bool = False) -> None:
+        """Stop the process (SIGKILL when ``kill``)."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        if kill:
+            self.process.kill()
+        else:
+            self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def __enter__(self) -> "MockServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

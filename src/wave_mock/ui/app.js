@@ -1,0 +1,269 @@
+// The inspection page: wires the API client to the feed, dashboard, streams and controls.
+
+import { Api, ApiError, initialKey, saveKey } from "./api.js";
+import { byId, h, replace, utc } from "./dom.js";
+import { FeedView, applyFilters, mergeFeed } from "./feed.js";
+import { dashboardCards, dashboardChart, streamPanel, timeseriesTable } from "./panels.js";
+
+const FEED_LIMIT = 200;
+const STREAM_EVENT_LIMIT = 10000;
+const POLL_MS = 2000;
+const VIEWING_EVENTS = ["viewer.joined", "viewer.left", "stream.ended"];
+const AUTO_REFRESH_STORAGE = "wave-mock.autoRefresh";
+
+function describe(error) {
+  if (error instanceof ApiError && error.status === 401) return "The API key was not accepted (401). Check it and press “Use key”.";
+  if (error instanceof ApiError) return `${error.message} (HTTP ${error.status}, ${error.code})`;
+  return `Cannot reach the mock: ${error.message}`;
+}
+
+function setStatus(message, kind = "info") {
+  const status = byId("status");
+  status.textContent = message;
+  status.dataset.kind = kind;
+}
+
+function storedFlag(name) {
+  try {
+    return window.localStorage.getItem(name);
+  } catch {
+    return null;
+  }
+}
+
+function storeFlag(name, value) {
+  try {
+    window.localStorage.setItem(name, value);
+  } catch {
+    // Storage disabled: the setting lasts for this visit only.
+  }
+}
+
+function readFilters() {
+  return {
+    eventName: byId("filter-name").value.trim(),
+    streamId: byId("filter-stream").value.trim(),
+    sessionId: byId("filter-session").value.trim(),
+  };
+}
+
+class Inspector {
+  constructor() {
+    this.api = new Api(initialKey());
+    this.nowMs = Date.now();
+    this.filters = readFilters();
+    this.status = "all";
+    this.streamId = "";
+    this.knownStreams = new Set();
+    this.timer = null;
+    this.generation = 0;
+    this.freezeEdited = false;
+    this.dialogReturn = null;
+    this.feed = new FeedView(byId("feed"), (entry, button) => this.openEvent(entry, button));
+  }
+
+  start() {
+    byId("api-key").value = this.api.key;
+    this.bind();
+    byId("auto-refresh").checked = storedFlag(AUTO_REFRESH_STORAGE) !== "off";
+    if (!this.api.key) {
+      setStatus("Enter the API key the mock was started with (default wave_dev_key).", "warn");
+      byId("api-key").focus();
+      return;
+    }
+    this.refreshLoop();
+  }
+
+  bind() {
+    const on = (id, type, handler) => byId(id).addEventListener(type, handler);
+    const submit = (id, handler) => on(id, "submit", (event) => { event.preventDefault(); handler(); });
+    submit("key-form", () => this.useKey(byId("api-key").value.trim()));
+    submit("feed-filters", () => this.changeFilters());
+    submit("stream-form", () => this.showStream(byId("stream-id").value.trim()));
+    submit("freeze-form", () => this.freeze());
+    submit("advance-form", () => this.clockAction(() => this.api.setClock({ advance: Number(byId("advance-by").value) }), "Clock advanced"));
+    on("filter-status", "change", () => this.changeFilters());
+    on("real-time", "click", () => this.clockAction(() => this.api.realTime(), "Clock back to real time"));
+    on("reset", "click", () => this.reset());
+    on("refresh-now", "click", () => this.refresh());
+    on("auto-refresh", "change", () => this.toggleAuto());
+    on("dashboard-period", "change", () => this.guard(() => this.refreshDashboard()));
+    on("stream-period", "change", () => this.guard(() => this.refreshStream()));
+    on("freeze-at", "input", () => { this.freezeEdited = true; });
+    on("event-dialog-close", "click", () => byId("event-dialog").close());
+    on("event-dialog", "close", () => this.dialogReturn?.isConnected && this.dialogReturn.focus());
+  }
+
+  async guard(action) {
+    try {
+      await action();
+    } catch (error) {
+      setStatus(describe(error), "error");
+    }
+  }
+
+  useKey(key) {
+    if (!key) return;
+    saveKey(key);
+    this.api.key = key;
+    this.feed.clear();
+    setStatus("Key saved in this browser.");
+    this.refreshLoop();
+  }
+
+  toggleAuto() {
+    const on = byId("auto-refresh").checked;
+    storeFlag(AUTO_REFRESH_STORAGE, on ? "on" : "off");
+    if (on) {
+      this.refreshLoop();
+    } else {
+      this.generation += 1;
+      window.clearTimeout(this.timer);
+    }
+  }
+
+  async refreshLoop() {
+    // A generation number so that a loop restarted mid-refresh (new key, toggle) leaves one poller.
+    const generation = ++this.generation;
+    window.clearTimeout(this.timer);
+    await this.refresh();
+    if (generation === this.generation && byId("auto-refresh").checked) {
+      this.timer = window.setTimeout(() => this.refreshLoop(), POLL_MS);
+    }
+  }
+
+  async refresh() {
+    if (!this.api.key) return;
+    try {
+      await this.refreshClock();
+      await Promise.all([this.refreshFeed(), this.refreshDashboard(), this.refreshStream()]);
+      if (byId("status").dataset.kind === "error") setStatus("Connected.");
+    } catch (error) {
+      setStatus(describe(error), "error");
+    }
+  }
+
+  async refreshClock() {
+    const clock = await this.api.clock();
+    this.nowMs = Date.parse(clock.now);
+    const now = byId("clock-now");
+    now.textContent = utc(this.nowMs);
+    now.setAttribute("datetime", clock.now);
+    const mode = byId("clock-mode");
+    mode.textContent = clock.frozen ? "Frozen" : "Real time";
+    mode.className = clock.frozen ? "pill pill-frozen" : "pill pill-real";
+    if (!this.freezeEdited) byId("freeze-at").value = new Date(this.nowMs).toISOString().slice(0, 19);
+  }
+
+  async refreshFeed() {
+    const wantAccepted = this.status !== "rejected";
+    const wantRejected = this.status !== "accepted";
+    const [events, rejected] = await Promise.all([
+      wantAccepted ? this.api.events(this.filters, FEED_LIMIT) : { events: [] },
+      wantRejected ? this.api.rejected(FEED_LIMIT) : { rejected: [] },
+    ]);
+    const entries = applyFilters(mergeFeed(events.events, rejected.rejected), this.filters, this.status);
+    this.feed.render(entries);
+    const accepted = entries.filter((e) => e.kind === "accepted").length;
+    byId("feed-count").textContent = `${accepted} accepted · ${entries.length - accepted} rejected shown`;
+    byId("feed-empty").hidden = entries.length > 0;
+    for (const entry of entries) if (entry.kind === "accepted" && entry.fields.streamId) this.knownStreams.add(entry.fields.streamId);
+    this.renderStreamChoices();
+  }
+
+  changeFilters() {
+    this.filters = readFilters();
+    this.status = byId("filter-status").value;
+    this.feed.clear();
+    this.guard(() => this.refreshFeed());
+  }
+
+  async refreshDashboard() {
+    const period = byId("dashboard-period").value;
+    const body = await this.api.dashboard(period);
+    replace(byId("dashboard-cards"), dashboardCards(body.metrics));
+    replace(byId("dashboard-chart"), dashboardChart(body.metrics, period));
+    replace(byId("dashboard-table"), timeseriesTable(body.metrics.timeseries || []));
+  }
+
+  renderStreamChoices() {
+    const ids = [...this.knownStreams].sort();
+    const signature = `${ids.join("\n")}|${this.streamId}`;
+    if (this.streamChoices === signature) return;
+    this.streamChoices = signature;
+    replace(byId("known-streams"), ids.map((id) => h("option", { value: id })));
+    replace(
+      byId("stream-chips"),
+      ids.map((id) =>
+        h("button", { type: "button", class: "chip", "aria-pressed": String(id === this.streamId), onclick: () => this.showStream(id) }, id),
+      ),
+    );
+  }
+
+  showStream(streamId) {
+    if (!streamId) return;
+    this.streamId = streamId;
+    byId("stream-id").value = streamId;
+    this.renderStreamChoices();
+    this.guard(() => this.refreshStream());
+  }
+
+  async refreshStream() {
+    const streamId = this.streamId;
+    if (!streamId) return;
+    const period = byId("stream-period").value;
+    let body;
+    try {
+      body = await this.api.stream(streamId, period);
+    } catch (error) {
+      if (!(error instanceof ApiError && error.status === 404)) throw error;
+      replace(byId("stream-panel"), h("p", { class: "empty" }, "No events for stream ", h("code", {}, streamId), " yet."));
+      return;
+    }
+    const lists = await Promise.all(VIEWING_EVENTS.map((name) => this.api.events({ streamId, eventName: name }, STREAM_EVENT_LIMIT)));
+    const records = lists.flatMap((list) => list.events);
+    const limited = lists.some((list) => list.count >= STREAM_EVENT_LIMIT);
+    if (streamId === this.streamId) replace(byId("stream-panel"), streamPanel(streamId, body, records, this.nowMs, limited));
+  }
+
+  async freeze() {
+    const value = byId("freeze-at").value;
+    if (!value) return;
+    const now = `${value.length === 16 ? `${value}:00` : value}Z`;
+    this.freezeEdited = false;
+    await this.clockAction(() => this.api.setClock({ now }), "Clock frozen");
+  }
+
+  async clockAction(action, message) {
+    try {
+      const clock = await action();
+      setStatus(`${message}: mock time is ${utc(Date.parse(clock.now))}.`);
+      await this.refresh();
+    } catch (error) {
+      setStatus(describe(error), "error");
+    }
+  }
+
+  async reset() {
+    if (!window.confirm("Delete every event and rejection this key's tenant sent to the mock?")) return;
+    try {
+      await this.api.reset();
+      this.feed.clear();
+      this.knownStreams.clear();
+      setStatus("Events reset.");
+      await this.refresh();
+    } catch (error) {
+      setStatus(describe(error), "error");
+    }
+  }
+
+  openEvent(entry, button) {
+    const title = `${entry.fields.name || "Event"} · ${entry.kind === "accepted" ? "Accepted" : "Rejected"}`;
+    byId("event-dialog-title").textContent = title;
+    byId("event-json").textContent = JSON.stringify(entry.record, null, 2);
+    this.dialogReturn = button;
+    byId("event-dialog").showModal();
+  }
+}
+
+new Inspector().start();

@@ -1,0 +1,140 @@
+"""The analytics facade: store indexes and memos give the same numbers as recomputation."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from metrics.metric_builders import T0, Builder, build_history
+
+from wave_mock.analytics import dashboard_metrics, stream_analytics
+from wave_mock.events import Event
+from wave_mock.metrics.dashboard import UnknownMetric, dashboard_from_events
+from wave_mock.metrics.stream import stream_from_events
+from wave_mock.metrics.windows import DASHBOARD_PERIODS, STREAM_PERIODS, UnknownPeriod
+from wave_mock.store import EventStore
+
+HOUR, DAY = 3600, 86400
+NOW = 40 * DAY  # relative to T0
+
+# Hour boundaries and half-hours make the facade mix whole-hour tallies with ragged edges.
+times = st.one_of(
+    st.integers(NOW // HOUR - 41 * 24, NOW // HOUR + 1).map(lambda h: float(h * HOUR)),
+    st.integers(NOW - 41 * DAY, NOW + HOUR).map(float),
+)
+spec = st.tuples(st.integers(0, 10), times, st.integers(0, 3), st.integers(0, 1), st.integers(0, 5000))
+nows = st.sampled_from([NOW, NOW + 0.5, NOW + 1800, NOW - 7 * HOUR, NOW + 2 * HOUR + 0.25])
+
+
+@pytest.fixture
+def ev() -> Builder:
+    return Builder()
+
+
+def _check(store: EventStore, events: list[Event], now: float) -> None:
+    """Assert the facade equals the reference path over ``events`` for every query."""
+    for sid in ("s0", "s1"):
+        for period in STREAM_PERIODS:
+            assert stream_analytics(store, "t1", sid, T0 + now, period) == stream_from_events(
+                events, sid, T0 + now, period
+            )
+    for period in DASHBOARD_PERIODS:
+        assert dashboard_metrics(store, "t1", T0 + now, period) == dashboard_from_events(events, T0 + now, period)
+
+
+@settings(derandomize=True, max_examples=60, deadline=None)
+@given(st.lists(st.lists(spec, max_size=15), min_size=1, max_size=4), st.lists(nows, min_size=1, max_size=4))
+def test_memoised_results_equal_recomputation_after_interleaved_appends(batches: list, clock: list) -> None:
+    store, builder, seen = EventStore(), Builder(), []
+    for k, specs in enumerate(batches):
+        batch = build_history(specs, builder)
+        store.append("t1", batch)
+        seen.extend(batch)
+        # Query twice at moving clocks so memos from one "now" meet the next one.
+        _check(store, seen, clock[k % len(clock)])
+        _check(store, seen, clock[(k + 1) % len(clock)])
+
+
+@settings(derandomize=True, max_examples=40, deadline=None)
+@given(st.lists(spec, max_size=40), st.integers(1, 8))
+def test_splitting_into_batches_changes_nothing(specs: list, parts: int) -> None:
+    events = build_history(specs)
+    whole, split = EventStore(), EventStore()
+    whole.append("t1", events)
+    for k in range(parts):
+        split.append("t1", events[k::parts])
+    for period in STREAM_PERIODS:
+        assert stream_analytics(split, "t1", "s0", T0 + NOW, period) == stream_analytics(whole, "t1", "s0", T0 + NOW, period)
+    for period in DASHBOARD_PERIODS:
+        assert dashboard_metrics(split, "t1", T0 + NOW, period) == dashboard_metrics(whole, "t1", T0 + NOW, period)
+
+
+@settings(derandomize=True, max_examples=40, deadline=None)
+@given(st.lists(spec, max_size=40), st.integers(1, 30))
+def test_eviction_leaves_indexes_consistent(specs: list, cap: int) -> None:
+    store = EventStore(max_events=cap)
+    events = build_history(specs)
+    for event in events:
+        store.append("t1", [event])
+        if len(store) % 7 == 0:
+            dashboard_metrics(store, "t1", T0 + NOW, "30d")  # warm memos that eviction must clear
+    kept = events[-cap:] if events else []
+    assert store.stats("t1")["evicted"] == len(events) - len(kept)
+    _check(store, kept, NOW)
+
+
+def test_unknown_stream_is_none_and_future_only_stream_exists(ev: Builder) -> None:
+    store = EventStore()
+    store.append("t1", [ev("stream.started", NOW + 60)])
+    assert stream_analytics(store, "t1", "nope", T0 + NOW, "24h") is None
+    assert stream_analytics(store, "t2", "s1", T0 + NOW, "24h") is None
+    body = stream_analytics(store, "t1", "s1", T0 + NOW, "24h")
+    assert body is not None and (body["isLive"], body["totalDuration"]) == (False, 0.0)
+
+
+def test_new_events_show_up_after_a_memoised_answer(ev: Builder) -> None:
+    store = EventStore()
+    store.append("t1", [ev("viewer.joined", NOW - 100, viewer="a")])
+    first = stream_analytics(store, "t1", "s1", T0 + NOW, "1h")
+    store.append("t1", [ev("viewer.left", NOW - 40, viewer="a")])
+    second = stream_analytics(store, "t1", "s1", T0 + NOW, "1h")
+    assert first is not None and second is not None
+    assert (first["avgWatchTime"], second["avgWatchTime"]) == (100.0, 60.0)
+
+
+def test_moving_clock_moves_open_sessions(ev: Builder) -> None:
+    # a joins at -100; at now the session is 100 s, 50 s later it is 150 s.
+    store = EventStore()
+    store.append("t1", [ev("viewer.joined", NOW - 100, viewer="a"), ev("viewer.left", NOW + 100, viewer="a")])
+    later = [dashboard_metrics(store, "t1", T0 + NOW + d, "1d", "totalWatchTime") for d in (0, 50, 200)]
+    assert [b["metrics"]["totalWatchTime"] for b in later] == [100.0, 150.0, 200.0]
+
+
+def test_reset_forgets_memoised_answers(ev: Builder) -> None:
+    store = EventStore()
+    store.append("t1", [ev("page.viewed", NOW - 10, stream=None)])
+    assert dashboard_metrics(store, "t1", T0 + NOW, "1d", "totalEvents")["metrics"] == {"totalEvents": 1}
+    store.reset("t1")
+    assert dashboard_metrics(store, "t1", T0 + NOW, "1d", "totalEvents")["metrics"] == {"totalEvents": 0}
+
+
+def test_editing_a_returned_body_does_not_change_the_next_one(ev: Builder) -> None:
+    store = EventStore()
+    store.append("t1", [ev("page.viewed", NOW - 10, stream=None)])
+    first = dashboard_metrics(store, "t1", T0 + NOW, "1d")
+    first["metrics"]["eventsByType"]["page"] = 99
+    assert dashboard_metrics(store, "t1", T0 + NOW, "1d")["metrics"]["eventsByType"] == {"page": 1}
+
+
+def test_dashboard_for_an_empty_tenant_is_all_zero() -> None:
+    body = dashboard_metrics(EventStore(), "t1", T0 + NOW, "7d")
+    assert body["metrics"]["totalEvents"] == 0 and len(body["metrics"]["timeseries"]) == 7
+
+
+def test_bad_metric_and_period_raise_value_errors() -> None:
+    with pytest.raises(UnknownMetric):
+        dashboard_metrics(EventStore(), "t1", T0 + NOW, "7d", "bogus")
+    with pytest.raises(UnknownPeriod):
+        dashboard_metrics(EventStore(), "t1", T0 + NOW, "24h")
+    with pytest.raises(UnknownPeriod):
+        stream_analytics(EventStore(), "t1", "s1", T0 + NOW, "1d")
