@@ -32,7 +32,7 @@ def _count_lines(path) -> int:
 
 def bench_b5(opts: Options) -> list[Result]:
     """Time ``wave-mock fixtures generate`` (process start included) and count the lines it wrote."""
-    streams, viewers, duration = (20, 300, "6h") if opts.quick else (1000, 600, "6h")
+    streams, viewers, duration = (20, 300, "6h") if opts.quick else (100, 800, "6h")
     out_file = opts.work / "b5.jsonl"
     if _has_command("fixtures", "generate"):
         command = [str(VENV_BIN / "wave-mock"), "fixtures", "generate", "--seed", "1", "--streams", str(streams),

@@ -85,6 +85,8 @@ def _run_sides(bench: str, sides: list[Side], path: str, data: Path, opts: Optio
     rows: list[Result] = []
     rps: dict[str, float] = {}
     for side in sides:
+        if opts.sides and side.name not in opts.sides:
+            continue
         if side.name == "prism" and not _prism_available():
             rows.append(Result(bench, side.name, "req/s", None, note="skipped: npx not found"))
             continue

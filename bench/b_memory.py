@@ -41,7 +41,7 @@ def bench_b4(opts: Options) -> list[Result]:
     """Load ``memory_events`` events into a fresh process and divide the RSS growth by them."""
     total = opts.memory_events
     end = float(int(time.time()) - 120)
-    fixture = opts.work / f"memory-{total}.jsonl"
+    fixture = opts.work / f"memory-{total}-{opts.streams}.jsonl"
     write_query_fixture(fixture, total, opts.streams, end)
     out = subprocess.run([sys.executable, "-c", WORKER, str(fixture), str(total + 10), str(end)],
                          capture_output=True, text=True, timeout=3600)

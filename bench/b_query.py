@@ -77,7 +77,7 @@ def in_process(total: int, opts: Options, end: float) -> tuple[list[Result], dic
         rows.append(Result("B3", side, f"dashboard {period} cold", round(first, 3), "ms"))
         rows += _rows(side, f"dashboard {period} warm", warm_d)
         key[f"dash{period}"] = percentile(warm_d, 50)
-        moving = [_timed(lambda: dashboard_metrics(store, TENANT, time.time(), period)) for _ in range(max(10, opts.samples // 4))]
+        moving = [_timed(lambda: dashboard_metrics(store, TENANT, time.time(), period)) for _ in range(max(10, min(20, opts.samples // 4)))]
         rows += _rows(side, f"dashboard {period} moving-clock", moving)
         key[f"dash{period}-moving"] = percentile(moving, 50)
     moving_s = [_timed(lambda s=s: stream_analytics(store, TENANT, s, time.time(), STREAM_PERIOD)) for s in ids]
@@ -97,9 +97,9 @@ def _http_latency(root: str, paths: list[str], opts: Options, name: str) -> tupl
 
 def over_http(total: int, opts: Options, end: float) -> tuple[list[Result], dict[str, float]]:
     """Serve a generated fixture with --load and query it with wrk."""
-    fixture = opts.work / f"query-{total}.jsonl"
-    if not fixture.exists() or fixture.with_suffix(".expected.json").stat().st_mtime < end - 3600:
-        write_query_fixture(fixture, total, opts.streams, end)
+    # Always regenerated: "now" must be recent for the moving-clock variant.
+    fixture = opts.work / f"query-{total}-{opts.streams}.jsonl"
+    write_query_fixture(fixture, total, opts.streams, end)
     side = f"http {total // 1000}k"
     port = free_port()
     root = f"http://127.0.0.1:{port}"

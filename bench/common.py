@@ -36,6 +36,7 @@ class Options:
     memory_events: int = 1_000_000
     fixture_target: int = 1_000_000
     profile: bool = False
+    sides: tuple[str, ...] = ()  # B1/B2: only these sides (empty: all)
     work: Path = field(default_factory=lambda: Path("/tmp/wave-mock-bench"))
 
 
@@ -91,6 +92,7 @@ def machine_info() -> dict[str, Any]:
         "cpu": cpu,
         "cores": os.cpu_count(),
         "memory_gib": round(mem_kb / 1024 / 1024, 1),
+        "loadavg_1_5_15": [round(x, 2) for x in os.getloadavg()],  # other work on the box skews absolutes
         "python": platform.python_version(),
         "platform": platform.platform(),
         "wrk": _version(["wrk", "--version"]),

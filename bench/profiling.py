@@ -74,7 +74,7 @@ def summarise(stacks: Counter[str], label: str, top: int = 25) -> str:
         own[frames[-1]] += count
         for frame in set(frames):
             inclusive[frame] += count
-    lines = [f"py-spy profile: {label}; {total} samples (all threads, idle included)", "", "top self:"]
+    lines = [f"py-spy profile: {label}; {total} samples over all threads (py-spy drops idle threads, but native waits and lock waits count as active)", "", "top self:"]
     lines += [f"  {100 * c / total:5.1f}%  {f}" for f, c in own.most_common(top)]
     lines += ["", "top inclusive (wave_mock/flask/werkzeug frames):"]
     ours = [(f, c) for f, c in inclusive.most_common() if any(k in f for k in ("wave_mock", "flask/", "werkzeug/", "jsonschema"))]

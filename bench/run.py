@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import sys
 import time
 import traceback
@@ -42,10 +43,12 @@ def parse_args(argv: list[str] | None) -> tuple[Options, list[str], Path | None]
     parser.add_argument("--connections", type=int, default=10, help="wrk connections (default 10).")
     parser.add_argument("--wrk-threads", type=int, default=2, help="wrk threads (default 2).")
     parser.add_argument("--profile", action="store_true", help="py-spy the mock under B1/B2/B3 (extra load runs).")
+    parser.add_argument("--sides", default="", help="B1/B2: only these sides, e.g. mock,prism (default: all).")
     parser.add_argument("--work", type=Path, default=Path("/tmp/wave-mock-bench"), help="Scratch directory for fixtures and logs.")
     parser.add_argument("--out", type=Path, help="Write the JSON here instead of bench/results/.")
     args = parser.parse_args(argv)
-    opts = Options(quick=args.quick, connections=args.connections, threads=args.wrk_threads, profile=args.profile, work=args.work)
+    opts = Options(quick=args.quick, connections=args.connections, threads=args.wrk_threads, profile=args.profile, work=args.work,
+                   sides=tuple(s.strip() for s in args.sides.split(",") if s.strip()))
     if args.quick:
         opts.duration, opts.sizes, opts.streams, opts.samples = 2.0, (2_000, 10_000), 50, 30
         opts.memory_events, opts.fixture_target = 20_000, 20_000
@@ -85,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     opts.work.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
+    load_start = [round(x, 2) for x in os.getloadavg()]
     rows: list[Result] = []
     timings: dict[str, float] = {}
     for name in only or list(registry):
@@ -97,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(Result(name, "-", "error", None, note=f"{type(exc).__name__}: {exc}"[:300], passed=False))
         timings[name] = round(time.monotonic() - t0, 1)
     report = {
-        "machine": machine_info(),
+        "machine": {**machine_info(), "loadavg_at_start": load_start},
         "options": {k: str(v) if isinstance(v, Path) else v for k, v in vars(opts).items()},
         "seconds": {**timings, "total": round(time.monotonic() - started, 1)},
         "results": [r.to_json() for r in rows],

@@ -10,10 +10,10 @@ from schemathesis.schemas import BaseSchema
 
 from .kit import Target
 
-# Examples per operation and phase; stateful steps per scenario.
+# Examples per operation and phase; stateful scenarios and steps per scenario.
 PROFILE_SETTINGS: dict[str, dict[str, int]] = {
-    "quick": {"max_examples": 25, "max_steps": 10},
-    "deep": {"max_examples": 500, "max_steps": 50},
+    "quick": {"max_examples": 25, "max_steps": 10, "scenarios": 15},
+    "deep": {"max_examples": 500, "max_steps": 50, "scenarios": 200},
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from metrics.metric_builders import T0, Builder, build_history
+from tests.metrics.metric_builders import T0, Builder, build_history
 
 from wave_mock.analytics import dashboard_metrics, stream_analytics
 from wave_mock.events import Event

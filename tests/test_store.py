@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from metrics.metric_builders import T0, Builder
+from tests.metrics.metric_builders import T0, Builder
 
 from wave_mock.store import EventStore
 

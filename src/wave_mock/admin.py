@@ -52,7 +52,7 @@ def stats() -> Response:
 
 
 def reset() -> Response:
-    state().store.reset(None if g.admin else g.tenant)
+    state().ingestor.reset(None if g.admin else g.tenant)
     return json_response({"reset": "all" if g.admin else "tenant"})
 
 

@@ -30,9 +30,10 @@ def main() -> None:
 @click.option("--error-rate", type=click.FloatRange(0, 1), default=0, help="Fail this fraction of WAVE requests with a 500 or 503.")
 @click.option("--fault-seed", type=int, default=0, show_default=True, help="Seed of the --error-rate dice, so failures reproduce.")
 @click.option("--max-events", type=click.IntRange(1), default=1_000_000, show_default=True, envvar="WAVE_MOCK_MAX_EVENTS", help="Keep at most this many events; the oldest are evicted first.")
+@click.option("--data-file", type=click.Path(dir_okay=False), envvar="WAVE_MOCK_DATA_FILE", help="Keep an append-only journal here (fsync before every 2xx) and reload it on start.")
 @click.option("--threads", type=click.IntRange(1, 256), default=16, show_default=True, help="Server threads handling requests.")
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log one line per request (keys never appear).")
-def serve(host: str, port: int, api_keys: tuple[str, ...], admin_token: str | None, load_files: tuple[str, ...], no_cors: bool, latency_ms: float, error_rate: float, fault_seed: int, max_events: int, threads: int, access_log: bool) -> None:
+def serve(host: str, port: int, api_keys: tuple[str, ...], admin_token: str | None, load_files: tuple[str, ...], no_cors: bool, latency_ms: float, error_rate: float, fault_seed: int, max_events: int, data_file: str | None, threads: int, access_log: bool) -> None:
     """Serve the WAVE Analytics API from memory."""
     from wave_mock.server import serve as run_server
 
@@ -47,6 +48,7 @@ def serve(host: str, port: int, api_keys: tuple[str, ...], admin_token: str | No
         "MAX_EVENTS": max_events,
         "LOAD": list(load_files),
         "ACCESS_LOG": access_log,
+        "DATA_FILE": data_file,
     }
     loaded = _check_config(config)
     _print_banner(host, port, keys, bool(admin_token), loaded)
@@ -95,6 +97,8 @@ def _is_loopback(host: str) -> bool:
 
 def _add_optional_commands() -> None:
     """Attach the subcommand groups that live in their own modules."""
+    from wave_mock.contract import contract_command
+    main.add_command(contract_command, "contract")
     try:
         from wave_mock.fixtures.cli import fixtures_group
     except ImportError:  # pragma: no cover - only while the module is being written

@@ -122,5 +122,7 @@ def make_event(
         platform=sys.intern(body.get("platform", "web")),
         stream=sys.intern(stream) if stream else None,
         value=metric_value(name, body.get("properties")) if stream else None,
-        raw=orjson.dumps(body),
+        # orjson returns bytes over-allocated to >= 4 KiB; an exact-size copy keeps each
+        # stored event ~10x smaller (the store holds up to a million of them).
+        raw=bytes(memoryview(orjson.dumps(body))),
     )

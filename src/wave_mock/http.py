@@ -24,6 +24,11 @@ def read_json_object() -> dict[str, Any]:
     check_content_type(request.headers.get("Content-Type"))
     raw = request.get_data(cache=True)
     check_body_size(len(raw))
+    if request.content_length is not None and len(raw) != request.content_length:
+        raise ValidationFailed(
+            f"The body has {len(raw)} bytes but Content-Length says {request.content_length}.",
+            [FieldError("Content-Length", "does not match the body")],
+        )
     return parse_object(raw)
 
 

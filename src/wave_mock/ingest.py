@@ -9,6 +9,7 @@ from typing import Any, Callable, Mapping
 
 from wave_mock.errors import FieldError, PayloadTooLarge, TimestampConflict, ValidationFailed
 from wave_mock.events import Event, make_event
+from wave_mock.journal import Journal
 from wave_mock.jsonbody import MAX_EVENT_BYTES
 from wave_mock.spec import Spec
 from wave_mock.store import EventStore
@@ -42,6 +43,19 @@ class Ingestor:
     store: EventStore
     now: Callable[[], float]
     ids: EventIds = field(default_factory=EventIds)
+    journal: Journal | None = None
+
+    def store_events(self, tenant: str, events: list[Event]) -> None:
+        """Make ``events`` durable (with ``--data-file``), then visible."""
+        if self.journal is not None:
+            self.journal.append(events)
+        self.store.append(tenant, events)
+
+    def reset(self, tenant: str | None) -> None:
+        """Forget a tenant (or everyone), durably."""
+        if self.journal is not None:
+            self.journal.record_reset(tenant)
+        self.store.reset(tenant)
 
     def track(self, tenant: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """Store one event, or raise 400/413 after journaling the rejection."""
@@ -57,7 +71,7 @@ class Ingestor:
             problem = FieldError("", f"is larger than {MAX_EVENT_BYTES} bytes")
             self.reject(tenant, "trackEvent", body, [problem])
             raise PayloadTooLarge(f"The event is larger than {MAX_EVENT_BYTES} bytes (32 KiB).")
-        self.store.append(tenant, [event])
+        self.store_events(tenant, [event])
         return {"success": True, "eventId": event.event_id}
 
     def track_batch(self, tenant: str, body: Mapping[str, Any]) -> dict[str, Any]:
@@ -73,7 +87,7 @@ class Ingestor:
         for index, item in enumerate(body["events"]):
             item_errors = self._item_errors(tenant, item, index, received_at, accepted)
             errors.extend({"index": index, **e.to_json()} for e in item_errors)
-        self.store.append(tenant, accepted)
+        self.store_events(tenant, accepted)
         rejected = len(body["events"]) - len(accepted)
         return {"success": bool(accepted), "accepted": len(accepted), "rejected": rejected, "errors": errors}
 

@@ -227,7 +227,7 @@ class EventStore:
             evicted = sum(i.evicted for i in indexes)
             return {"total": accepted + rejected, "accepted": accepted, "rejected": rejected, "evicted": evicted}
 
-    def reset(self, tenant: str | None = None) -> None:
+    def reset(self, tenant: str | None) -> None:
         """Forget one tenant's events, journal and counters, or everything."""
         with self._lock:
             if tenant is None:

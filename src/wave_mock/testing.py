@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -46,7 +47,10 @@ class MockServer:
         """Start the process and wait until /_mock/health answers."""
         command = [sys.executable, "-m", "wave_mock", "serve", "--port", str(self.port), *self.args]
         output = self.log_path.open("ab") if self.log_path else subprocess.DEVNULL
-        self.process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=dict(os.environ))
+        # A new session, so stop() reaches the server's worker processes too.
+        self.process = subprocess.Popen(
+            command, stdout=output, stderr=subprocess.STDOUT, env=dict(os.environ), start_new_session=True
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -63,18 +67,32 @@ class MockServer:
         """Stop the process (SIGKILL when ``kill``)."""
         if self.process is None or self.process.poll() is not None:
             return
-        if kill:
-            self.process.kill()
-        else:
-            self.process.terminate()
+        group = os.getpgid(self.process.pid)
+        os.killpg(group, signal.SIGKILL if kill else signal.SIGTERM)
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            os.killpg(group, signal.SIGKILL)
             self.process.wait()
+        _wait_for_group_exit(group)
 
     def __enter__(self) -> "MockServer":
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _wait_for_group_exit(group: int, timeout: float = 10.0) -> None:
+    """Wait until no process of ``group`` is left (the server's workers hold the port)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    try:
+        os.killpg(group, signal.SIGKILL)
+    except ProcessLookupError:
+        pass

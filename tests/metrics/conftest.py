@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from metric_builders import Builder
+from tests.metrics.metric_builders import Builder
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from metric_builders import T0, Builder
+from tests.metrics.metric_builders import T0, Builder
 
 from wave_mock.events import Event
 from wave_mock.metrics.dashboard import DASHBOARD_METRICS, UnknownMetric, dashboard_from_events
@@ -148,3 +148,15 @@ def test_future_events_are_ignored_by_dashboards(ev: Builder) -> None:
     ]
     m = metrics(events)
     assert (m["totalEvents"], m["totalViewers"], m["totalWatchTime"]) == (1, 1, 100.0)
+
+
+def test_viewer_on_two_streams_is_active_once_per_bucket(ev: Builder) -> None:
+    # a watches s1 and s2 at the same time in one hour: one active viewer, two concurrent sessions.
+    start = NOW - DAY
+    events = [
+        ev("viewer.joined", start + 10, viewer="a", stream="s1"), ev("viewer.left", start + 100, viewer="a", stream="s1"),
+        ev("viewer.joined", start + 20, viewer="a", stream="s2"), ev("viewer.left", start + 90, viewer="a", stream="s2"),
+    ]
+    m = metrics(events)
+    assert m["timeseries"][0]["activeViewers"] == 1
+    assert (m["totalViewers"], m["peakConcurrentViewers"]) == (1, 2)

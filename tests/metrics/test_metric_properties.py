@@ -6,7 +6,7 @@ import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from metric_builders import T0, build_history
+from tests.metrics.metric_builders import T0, build_history
 
 from wave_mock.events import Event, make_event
 from wave_mock.metrics.dashboard import dashboard_from_events

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from metric_builders import T0, Builder
+from tests.metrics.metric_builders import T0, Builder
 
 from wave_mock.metrics.sessions import Interval, Session, replay
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from metric_builders import T0, Builder
+from tests.metrics.metric_builders import T0, Builder
 
 from wave_mock.events import Event
 from wave_mock.metrics.stream import p95, stream_from_events
@@ -233,3 +233,25 @@ def test_future_events_are_ignored(ev: Builder) -> None:
 def test_stream_with_only_future_events_exists_but_is_empty(ev: Builder) -> None:
     body = analytics([ev("stream.started", 500)], 100, "1h")
     assert (body["totalDuration"], body["isLive"], body["totalViewers"]) == (0.0, False, 0)
+
+
+def test_docs_worked_example_matches(ev: Builder) -> None:
+    # docs/metrics.md "Worked example": now = 12:00, 1h window.
+    now = 12 * HOUR
+    events = [
+        ev("stream.started", now - 5400),                           # 10:30
+        ev("viewer.joined", now - 4800, viewer="a"),                # 10:40
+        ev("viewer.joined", now - 3000, viewer="b"),                # 11:10
+        ev("playback.started", now - 2400, viewer="b", startupTimeMs=800),
+        ev("viewer.joined", now - 1800, viewer="a"),                # 11:30, arrives before the leave
+        ev("viewer.left", now - 1800, viewer="a"),                  # 11:30
+        ev("playback.rebuffer", now - 900, viewer="b", durationMs=3000),
+        ev("stream.ended", now + 1800),                             # 12:30, future
+    ]
+    assert analytics(events, now, "1h") == {
+        "streamId": "s1", "period": "1h", "totalViewers": 2, "peakViewers": 2, "currentViewers": 2,
+        "avgWatchTime": 2200.0, "totalDuration": 3600.0, "isLive": True,
+        "quality": {"avgStartupTimeMs": 800.0, "p95StartupTimeMs": 800.0, "rebufferCount": 1,
+                    "rebufferSeconds": 3.0, "rebufferRatio": 0.000455, "avgBitrateKbps": None,
+                    "errorCount": 0, "fatalErrorCount": 0},
+    }

@@ -7,13 +7,14 @@ exactly the tally of the events in the window.
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
 from wave_mock.events import PLATFORMS, STREAM_STARTED, Event
 from wave_mock.metrics.sessions import Timeline, replay
-from wave_mock.metrics.stream import Clipped, clip_sessions, viewing
+from wave_mock.metrics.stream import Spans, clip_sessions, viewing
 from wave_mock.metrics.windows import (
     DASHBOARD_PERIODS,
     Window,
@@ -115,7 +116,7 @@ def count_metrics(counts: Tally) -> dict[str, Any]:
     }
 
 
-def viewing_metrics(spans: Sequence[Clipped]) -> dict[str, Any]:
+def viewing_metrics(spans: Spans) -> dict[str, Any]:
     """Return tenant-wide viewing metrics from every stream's clipped sessions."""
     seen = viewing(spans)
     return {
@@ -126,9 +127,7 @@ def viewing_metrics(spans: Sequence[Clipped]) -> dict[str, Any]:
     }
 
 
-def timeseries(
-    starts: Sequence[float], event_counts: Sequence[int], spans: Iterable[Clipped]
-) -> list[dict[str, Any]]:
+def timeseries(starts: Sequence[float], event_counts: Sequence[int], spans: Spans) -> list[dict[str, Any]]:
     """Return zero-filled buckets with event counts and distinct active viewers.
 
     A session ``[s, e]`` is active in bucket ``[b0, b1)`` when ``s < b1`` and ``e >= b0``.
@@ -139,27 +138,32 @@ def timeseries(
     ]
 
 
-def active_viewers(starts: Sequence[float], spans: Iterable[Clipped]) -> list[int]:
+def active_viewers(starts: Sequence[float], spans: Spans) -> list[int]:
     """Return, per bucket, how many distinct viewers have a session overlapping it."""
-    ranges: dict[str, list[tuple[int, int]]] = {}
-    for span in spans:
-        first, last = bucket_index(starts, span.start), bucket_index(starts, span.end)
-        ranges.setdefault(span.viewer, []).append((first, last))
-    # Merge each viewer's bucket ranges, then count coverage with a difference array:
-    # linear in sessions, not in sessions x buckets.
+    # Walk sessions by start, keeping each viewer's current run of covered buckets;
+    # a run that cannot extend is flushed into a difference array. Linear in sessions
+    # (after the sort), not sessions x buckets.
     diff = [0] * (len(starts) + 1)
-    for spans_of_viewer in ranges.values():
-        spans_of_viewer.sort()
-        cur_first, cur_last = spans_of_viewer[0]
-        for first, last in spans_of_viewer[1:]:
-            if first <= cur_last + 1:
-                cur_last = max(cur_last, last)
-                continue
-            diff[cur_first] += 1
-            diff[cur_last + 1] -= 1
-            cur_first, cur_last = first, last
-        diff[cur_first] += 1
-        diff[cur_last + 1] -= 1
+    run_first: dict[str, int] = {}
+    run_last: dict[str, int] = {}
+    viewers, span_starts, span_ends = spans.viewers, spans.starts, spans.ends
+    locate = bisect.bisect_right  # inlined bucket_index: spans lie inside the window, so index >= 0
+    for i in sorted(range(len(span_starts)), key=span_starts.__getitem__):
+        viewer = viewers[i]
+        first = locate(starts, span_starts[i]) - 1
+        last = locate(starts, span_ends[i]) - 1
+        prev_last = run_last.get(viewer)
+        if prev_last is not None and first <= prev_last + 1:
+            if last > prev_last:
+                run_last[viewer] = last
+            continue
+        if prev_last is not None:
+            diff[run_first[viewer]] += 1
+            diff[prev_last + 1] -= 1
+        run_first[viewer], run_last[viewer] = first, last
+    for viewer, first in run_first.items():
+        diff[first] += 1
+        diff[run_last[viewer] + 1] -= 1
     out, running = [], 0
     for delta in diff[:-1]:
         running += delta
@@ -186,10 +190,10 @@ def compose(
     win: Window,
 ) -> dict[str, Any]:
     """Assemble the full dashboard body from pre-aggregated parts."""
-    spans: list[Clipped] = []
+    spans = Spans()
     live = 0
     for timeline in timelines:
-        spans.extend(clip_sessions(timeline.sessions, now, win))
+        clip_sessions(timeline.sessions, now, win, into=spans)
         live += timeline.is_live
     metrics = {**count_metrics(counts), "liveStreams": live, **viewing_metrics(spans)}
     metrics["timeseries"] = timeseries(starts, event_counts, spans)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import operator
+from dataclasses import dataclass, field
 from typing import Any, Iterable, NamedTuple, Sequence
 
 from wave_mock.events import PLAYBACK_ERROR, PLAYBACK_REBUFFER, PLAYBACK_STARTED, QUALITY_CHANGED, Event
@@ -9,12 +12,21 @@ from wave_mock.metrics.sessions import Interval, Session, Timeline, replay
 from wave_mock.metrics.windows import STREAM_PERIODS, Window, clipped, period_seconds, window
 
 
-class Clipped(NamedTuple):
-    """A session cut to the window: ``[start, end]`` both inside it."""
+@dataclass(slots=True)
+class Spans:
+    """Sessions cut to a window, as parallel columns: ``[starts[i], ends[i]]`` of ``viewers[i]``.
 
-    viewer: str
-    start: float
-    end: float
+    Columns, not one tuple per session: floats and interned strings are not tracked by
+    the garbage collector, and a dashboard over a million stored events would otherwise
+    allocate enough tracked tuples to trigger full collections of the whole store.
+    """
+
+    viewers: list[str] = field(default_factory=list)
+    starts: list[float] = field(default_factory=list)
+    ends: list[float] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.starts)
 
 
 class Viewing(NamedTuple):
@@ -31,53 +43,57 @@ class Viewing(NamedTuple):
         return self.watch_seconds / self.sessions if self.sessions else 0.0
 
 
-def clip_sessions(sessions: Iterable[Session], now: float, win: Window) -> list[Clipped]:
-    """Return the sessions overlapping ``win``, cut to it (open sessions run to ``now``)."""
+def clip_sessions(sessions: Iterable[Session], now: float, win: Window, into: Spans | None = None) -> Spans:
+    """Return (or add to ``into``) the sessions overlapping ``win``, cut to it.
+
+    Open sessions run to ``now``.
+    """
+    out = Spans() if into is None else into
     lo, hi = win
-    out: list[Clipped] = []
-    append = out.append
-    # Hot loop over every session of a tenant for dashboards: plain comparisons, no min/max calls.
+    viewers, starts, ends = out.viewers, out.starts, out.ends
+    # Hot loop over every session of a tenant for dashboards: plain comparisons, no calls.
     for viewer, start, end in sessions:
         if end is None:
             end = now
         if start <= hi and end >= lo:
-            append(Clipped(viewer, lo if start < lo else start, hi if end > hi else end))
+            viewers.append(viewer)
+            starts.append(lo if start < lo else start)
+            ends.append(hi if end > hi else end)
     return out
 
 
-def peak_concurrent(spans: Iterable[Clipped]) -> int:
+def peak_concurrent(starts: Sequence[float], ends: Sequence[float]) -> int:
     """Return the most spans open at one instant; at equal times ends go first.
 
-    >>> peak_concurrent([Clipped("a", 0, 10), Clipped("b", 10, 20), Clipped("c", 5, 12)])
+    >>> peak_concurrent([0, 10, 5], [10, 20, 12])
     2
     """
-    points: list[tuple[float, int]] = []
-    for span in spans:
-        points.append((span.start, 1))
-        points.append((span.end, -1))
-    # (t, -1) sorts before (t, 1): a session ending at t and one starting at t never overlap.
-    points.sort()
-    open_now = peak = 0
-    for _, delta in points:
-        open_now += delta
-        if open_now > peak:
-            peak = open_now
+    begin, finish = sorted(starts), sorted(ends)
+    closed, peak, total = 0, 0, len(finish)
+    for opened in range(1, len(begin) + 1):
+        # Ends at the same instant as this start are applied first: touching spans never overlap.
+        t = begin[opened - 1]
+        while closed < total and finish[closed] <= t:
+            closed += 1
+        if opened - closed > peak:
+            peak = opened - closed
     return peak
 
 
-def viewing(spans: Sequence[Clipped]) -> Viewing:
+def viewing(spans: Spans) -> Viewing:
     """Summarise clipped sessions: distinct viewers, peak, watch seconds, session count."""
     return Viewing(
-        viewers=len({s.viewer for s in spans}),
-        peak=peak_concurrent(spans),
-        watch_seconds=sum(s.end - s.start for s in spans),
+        viewers=len(set(spans.viewers)),
+        peak=peak_concurrent(spans.starts, spans.ends),
+        # fsum is exactly rounded, so the total does not depend on session order.
+        watch_seconds=math.fsum(map(operator.sub, spans.ends, spans.starts)),
         sessions=len(spans),
     )
 
 
 def live_seconds(live: Iterable[Interval], now: float, win: Window) -> float:
     """Return the seconds of ``win`` during which the stream was live."""
-    return sum(clipped(i.start, now if i.end is None else i.end, win) for i in live)
+    return math.fsum(clipped(i.start, now if i.end is None else i.end, win) for i in live)
 
 
 def open_at_now(sessions: Iterable[Session]) -> int:
@@ -99,7 +115,7 @@ def p95(samples: Sequence[float]) -> float | None:
 
 
 def _mean(samples: Sequence[float]) -> float | None:
-    return sum(samples) / len(samples) if samples else None
+    return math.fsum(samples) / len(samples) if samples else None
 
 
 def _round(value: float | None, digits: int = 3) -> float | None:
@@ -110,26 +126,26 @@ def quality(events: Iterable[Event], watch_seconds: float) -> dict[str, Any]:
     """Return playback quality from the stream's events inside the window."""
     startup: list[float] = []
     bitrate: list[float] = []
-    rebuffers = errors = fatal = 0
-    rebuffer_seconds = 0.0
+    stalls: list[float] = []
+    errors = fatal = 0
     for e in events:
         name = e.name
         if name == PLAYBACK_STARTED and e.value is not None:
             startup.append(e.value)
         elif name == PLAYBACK_REBUFFER:
             # A stall without a valid durationMs still counts as a stall, with 0 seconds.
-            rebuffers += 1
-            rebuffer_seconds += (e.value or 0.0) / 1000
+            stalls.append((e.value or 0.0) / 1000)
         elif name == QUALITY_CHANGED and e.value is not None:
             bitrate.append(e.value)
         elif name == PLAYBACK_ERROR:
             errors += 1
             fatal += e.value == 1.0
+    rebuffer_seconds = math.fsum(stalls)
     ratio = rebuffer_seconds / watch_seconds if watch_seconds > 0 else 0.0
     return {
         "avgStartupTimeMs": _round(_mean(startup)),
         "p95StartupTimeMs": _round(p95(startup)),
-        "rebufferCount": rebuffers,
+        "rebufferCount": len(stalls),
         "rebufferSeconds": round(rebuffer_seconds, 3),
         "rebufferRatio": round(ratio, 6),
         "avgBitrateKbps": _round(_mean(bitrate)),

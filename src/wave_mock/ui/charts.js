@@ -107,7 +107,7 @@ export function concurrency(records, startMs, nowMs) {
   const ordered = records
     .map((r) => ({ t: Date.parse(r.time), name: r.event.eventName, viewer: viewerKey(r.event), id: r.eventId }))
     .filter((r) => r.t <= nowMs)
-    .sort((a, b) => a.t - b.t || (a.name === JOINED) - (b.name === JOINED) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    .sort((a, b) => a.t - b.t || Number(a.name === JOINED) - Number(b.name === JOINED) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const open = new Set();
   const points = [];
   let started = false;

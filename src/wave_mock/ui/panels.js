@@ -21,9 +21,8 @@ export function dashboardCards(metrics) {
     card("Sessions", num(metrics.uniqueSessions)),
     card("Live streams", num(metrics.liveStreams), `${num(metrics.streamsStarted)} started`),
     card("Viewers", num(metrics.totalViewers)),
-    card("Peak concurrent", num(metrics.peakConcurrentViewers)),
-    card("Avg watch time", duration(metrics.avgWatchTime)),
-    card("Total watch time", duration(metrics.totalWatchTime)),
+    card("Peak viewers", num(metrics.peakConcurrentViewers), "concurrent"),
+    card("Watch time", duration(metrics.totalWatchTime), `avg ${duration(metrics.avgWatchTime)}`),
   ];
 }
 
