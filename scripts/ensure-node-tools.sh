@@ -8,7 +8,7 @@ if ! command -v npm >/dev/null 2>&1; then
     exit 0
 fi
 # A project-local cache keeps repeat installs fast and leaves ~/.npm alone.
-if npm ci --cache .cache/npm --no-audit --no-fund --loglevel=error; then
+if npm ci --cache .cache/npm --prefer-offline --no-audit --no-fund --loglevel=error; then
     touch node_modules/.wave-mock-stamp
 else
     echo "warning: npm ci failed; the Node-based tests will fall back to npx or skip." >&2
