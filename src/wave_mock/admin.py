@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from flask import Blueprint, Flask, Response, g, request
 
 from wave_mock.auth import bearer_token
 from wave_mock.errors import Forbidden, ValidationFailed
 from wave_mock.events import Event
-from wave_mock.http import json_response, query_params, read_json_object
+from wave_mock.http import Route, add_routes, json_response, query_params, read_json_object
 from wave_mock.state import state
 from wave_mock.timeutil import format_rfc3339, parse_rfc3339
 
@@ -78,7 +78,7 @@ def reset_clock() -> Response:
     return _clock_json()
 
 
-ROUTES: list[tuple[str, str, str, Callable[..., Response]]] = [
+ROUTES: list[Route] = [
     ("GET", "/health", "health", health),
     ("GET", "/events", "listEvents", list_events),
     ("GET", "/rejected", "listRejected", list_rejected),
@@ -90,8 +90,7 @@ ROUTES: list[tuple[str, str, str, Callable[..., Response]]] = [
 ]
 PUBLIC_ENDPOINTS = {"health", "ui"}
 
-for _method, _rule, _endpoint, _view in ROUTES:
-    admin.add_url_rule(_rule, endpoint=_endpoint, view_func=_view, methods=[_method], provide_automatic_options=False)
+add_routes(admin, ROUTES)
 
 
 @admin.before_request

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from flask import Blueprint, Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
@@ -11,7 +11,7 @@ from wave_mock.analytics import UnknownMetric, dashboard_metrics, stream_analyti
 from wave_mock.auth import bearer_token
 from wave_mock.errors import ApiError, FieldError, NotFound, ValidationFailed
 from wave_mock.faults import preferred_response
-from wave_mock.http import json_response, path_params, query_params, read_json_object
+from wave_mock.http import Route, add_routes, json_response, path_params, query_params, read_json_object
 from wave_mock.ingest import body_preview
 from wave_mock.jsonbody import MAX_BODY_BYTES
 from wave_mock.state import state
@@ -61,7 +61,7 @@ def openapi_json() -> Response:
 
 
 # The route table, top to bottom; endpoint names are the spec's operationIds.
-ROUTES: list[tuple[str, str, str, Callable[..., Response]]] = [
+ROUTES: list[Route] = [
     ("POST", "/analytics/events", "trackEvent", track_event),
     ("POST", "/analytics/events/batch", "trackEventBatch", track_event_batch),
     ("GET", "/analytics/dashboards", "getDashboardMetrics", get_dashboard_metrics),
@@ -71,8 +71,7 @@ ROUTES: list[tuple[str, str, str, Callable[..., Response]]] = [
 ]
 PUBLIC_ENDPOINTS = {"openapiYaml", "openapiJson"}
 
-for _method, _rule, _endpoint, _view in ROUTES:
-    api.add_url_rule(_rule, endpoint=_endpoint, view_func=_view, methods=[_method], provide_automatic_options=False)
+add_routes(api, ROUTES)
 
 
 @api.before_request

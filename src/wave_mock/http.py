@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import orjson
-from flask import Response, request
+from flask import Blueprint, Response, request
 
 from wave_mock.errors import FieldError, ValidationFailed
 from wave_mock.jsonbody import check_body_size, check_content_type, parse_object
 from wave_mock.spec import Operation
+
+
+# (method, rule, endpoint, view): one row of a blueprint's route table.
+Route = tuple[str, str, str, Callable[..., Response]]
+
+
+def add_routes(blueprint: Blueprint, routes: list[Route]) -> None:
+    """Register a route table; only the declared method answers (others get 405)."""
+    for method, rule, endpoint, view in routes:
+        blueprint.add_url_rule(rule, endpoint=endpoint, view_func=view, methods=[method], provide_automatic_options=False)
 
 
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:

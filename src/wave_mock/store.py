@@ -1,19 +1,20 @@
-"""In-memory event storage: per-tenant, indexed by stream and by hour, FIFO-bounded.
+"""In-memory event storage: per-tenant columns, indexed by stream, FIFO-bounded.
 
     EventStore
-      _arrival              every event, oldest arrival first (global FIFO bound)
+      _runs                 (tenant, count) runs in arrival order (global FIFO bound)
       TenantIndex           per tenant
-        arrival             the tenant's events, oldest arrival first
-        streams[id]         StreamIndex: that stream's events, arrival order
-        hours[h]            HourIndex: events with floor(time / 3600) == h
+        table               EventTable: the tenant's events as numpy columns, oldest arrival first
+        streams[id]         StreamIndex: absolute row numbers of that stream's events, arrival order
         counters            accepted / rejected / evicted
 
-Each index has a ``memo`` dict for derived data (sorted events, sessions, tallies)
-that analytics fills in. Every mutation clears the memos it touches, so a memo
-can never outlive the data it was computed from.
+Events are stored as columns, not ``Event`` objects (a third of the memory); ``events()``
+rebuilds ``Event`` objects on demand. Each index has a ``version`` that every mutation bumps
+and a ``memo`` dict for derived data that analytics fills in, keyed by that version, so a
+memo can never outlive the data it was computed from.
 
-One re-entrant lock guards everything. Readers that walk indexes take it with
-``store.locked()`` so they never see a half-applied batch.
+One re-entrant lock guards everything. Readers hold it only to take snapshots
+(``TenantIndex.table.snapshot()``, ``StreamIndex.rows.view()``): stored rows are never
+rewritten, so the heavy work can run without the lock.
 """
 
 from __future__ import annotations
@@ -22,109 +23,106 @@ import threading
 from collections import deque
 from typing import Any, Sequence
 
-from wave_mock.events import Event
+import numpy as np
 
-HOUR = 3600
+from wave_mock.columns import EventTable, Grow
+from wave_mock.events import Event
 
 
 class StreamIndex:
-    """One stream's events in arrival order, plus derived data."""
+    """One stream's row numbers in arrival order, plus derived data."""
 
-    __slots__ = ("events", "memo")
-
-    def __init__(self) -> None:
-        self.events: deque[Event] = deque()
-        self.memo: dict[Any, Any] = {}
-
-
-class HourIndex:
-    """Events whose time falls in one clock hour, in arrival order, plus derived data."""
-
-    __slots__ = ("events", "memo")
+    __slots__ = ("rows", "version", "memo")
 
     def __init__(self) -> None:
-        self.events: deque[Event] = deque()
+        self.rows = Grow()
+        self.version = 0
         self.memo: dict[Any, Any] = {}
+
+    def changed(self) -> None:
+        """Bump the version and forget derived data."""
+        self.version += 1
+        self.memo.clear()
 
 
 class TenantIndex:
     """Everything stored for one tenant."""
 
-    __slots__ = ("arrival", "streams", "hours", "memo", "accepted", "rejected", "evicted")
+    __slots__ = ("table", "streams", "memo", "version", "accepted", "rejected", "evicted")
 
-    def __init__(self) -> None:
-        self.arrival: deque[Event] = deque()
+    def __init__(self, tenant: str) -> None:
+        self.table = EventTable(tenant)
         self.streams: dict[str, StreamIndex] = {}
-        self.hours: dict[int, HourIndex] = {}
         self.memo: dict[Any, Any] = {}
+        self.version = 0
         self.accepted = 0
         self.rejected = 0
         self.evicted = 0
 
-    def add(self, event: Event) -> None:
-        """Index one event."""
-        self.arrival.append(event)
-        self.memo.clear()
-        if event.stream is not None:
-            stream = self.streams.get(event.stream)
+    def add(self, events: Sequence[Event]) -> None:
+        """Index a batch of events."""
+        first = self.table.end_row
+        codes = self.table.append(events)
+        self._changed()
+        groups: dict[int, list[int]] = {}
+        for k, code in enumerate(codes.tolist()):
+            if code >= 0:
+                groups.setdefault(code, []).append(first + k)
+        names = self.table.strings["stream"].values
+        for code, rows in groups.items():
+            stream = self.streams.get(names[code])
             if stream is None:
-                stream = self.streams[event.stream] = StreamIndex()
-            stream.events.append(event)
-            stream.memo.clear()
-        hour = hour_of(event.time)
-        bucket = self.hours.get(hour)
-        if bucket is None:
-            bucket = self.hours[hour] = HourIndex()
-        bucket.events.append(event)
-        bucket.memo.clear()
+                stream = self.streams[names[code]] = StreamIndex()
+            stream.rows.extend(rows)
+            stream.changed()
 
-    def drop_oldest(self, event: Event) -> None:
-        """Unindex ``event``, which must be this tenant's oldest arrival."""
-        # The globally oldest event is also the oldest in each index it belongs to,
-        # because every index keeps arrival order: popleft is exact and O(1).
-        self.arrival.popleft()
+    def drop_oldest(self, count: int) -> None:
+        """Unindex this tenant's ``count`` oldest arrivals."""
+        # Every index keeps arrival order, so the oldest rows are a prefix of each.
+        codes = self.table.drop_oldest(count)
+        self._changed()
+        self.evicted += count
+        names = self.table.strings["stream"].values
+        present = codes[codes >= 0]
+        for code, n in zip(*np.unique(present, return_counts=True)):
+            name = names[int(code)]
+            stream = self.streams[name]
+            stream.rows.drop(int(n))
+            stream.changed()
+            if not len(stream.rows):
+                del self.streams[name]
+
+    def _changed(self) -> None:
+        self.version += 1
         self.memo.clear()
-        self.evicted += 1
-        if event.stream is not None:
-            stream = self.streams[event.stream]
-            stream.events.popleft()
-            stream.memo.clear()
-            if not stream.events:
-                del self.streams[event.stream]
-        hour = hour_of(event.time)
-        bucket = self.hours[hour]
-        bucket.events.popleft()
-        bucket.memo.clear()
-        if not bucket.events:
-            del self.hours[hour]
+
+    def __len__(self) -> int:
+        return len(self.table)
 
 
-def hour_of(t: float) -> int:
-    """Return the clock-hour number of epoch time ``t``."""
-    return int(t // HOUR)
-
-
-def _matches(
-    e: Event,
+def _select(
+    index: TenantIndex,
+    rows: np.ndarray,
     event_name: str | None,
     event_type: str | None,
-    stream_id: str | None,
     session_id: str | None,
     user_id: str | None,
     since: float | None,
-) -> bool:
-    if event_name is not None and e.name != event_name:
-        return False
-    if event_type is not None and e.type != event_type:
-        return False
-    if stream_id is not None and e.stream != stream_id:
-        return False
-    if session_id is not None and e.session != session_id:
-        return False
-    if since is not None and e.time < since:
-        return False
-    # The viewer key equals userId whenever one was sent; decode only those candidates.
-    return user_id is None or (e.viewer == user_id and e.body.get("userId") == user_id)
+) -> np.ndarray:
+    """Return the rows (absolute numbers) whose columns match the filters."""
+    table = index.table
+    idx = rows - table.base
+    mask = np.ones(len(rows), bool)
+    for key, value in (("name", event_name), ("type", event_type), ("session", session_id), ("viewer", user_id)):
+        if value is None:
+            continue
+        code = table.lookup(key, value)
+        if code is None:
+            return rows[:0]
+        mask &= table.cols[key][idx] == code
+    if since is not None:
+        mask &= table.cols["time"][idx] >= since
+    return rows[mask]
 
 
 class EventStore:
@@ -135,17 +133,20 @@ class EventStore:
         self.max_rejected = max_rejected
         self._lock = threading.RLock()
         self._tenants: dict[str, TenantIndex] = {}
-        self._arrival: deque[Event] = deque()
+        # Runs of consecutive arrivals of one tenant: [tenant, count]. A batch is one run,
+        # so the global FIFO costs nothing per event.
+        self._runs: deque[list[Any]] = deque()
+        self._count = 0
         self._rejected: deque[tuple[str, dict[str, Any]]] = deque(maxlen=max_rejected)
 
     def locked(self) -> threading.RLock:
-        """Return the store lock; hold it while reading indexes (``with store.locked():``)."""
+        """Return the store lock; hold it while taking snapshots (``with store.locked():``)."""
         return self._lock
 
     def _tenant(self, tenant: str) -> TenantIndex:
         index = self._tenants.get(tenant)
         if index is None:
-            index = self._tenants[tenant] = TenantIndex()
+            index = self._tenants[tenant] = TenantIndex(tenant)
         return index
 
     def append(self, tenant: str, events: Sequence[Event]) -> None:
@@ -157,16 +158,26 @@ class EventStore:
             return
         with self._lock:
             index = self._tenant(tenant)
-            for event in events:
-                index.add(event)
-                self._arrival.append(event)
+            index.add(events)
             index.accepted += len(events)
+            if self._runs and self._runs[-1][0] == tenant:
+                self._runs[-1][1] += len(events)
+            else:
+                self._runs.append([tenant, len(events)])
+            self._count += len(events)
             self._evict()
 
     def _evict(self) -> None:
-        while len(self._arrival) > self.max_events:
-            oldest = self._arrival.popleft()
-            self._tenants[oldest.tenant].drop_oldest(oldest)
+        excess = self._count - self.max_events
+        while excess > 0:
+            run = self._runs[0]
+            count = min(run[1], excess)
+            self._tenants[run[0]].drop_oldest(count)
+            run[1] -= count
+            if not run[1]:
+                self._runs.popleft()
+            self._count -= count
+            excess -= count
 
     def record_rejection(self, tenant: str, entry: dict[str, Any]) -> None:
         """Journal one rejected event or request (oldest entries fall off past the cap)."""
@@ -189,19 +200,27 @@ class EventStore:
         """Return up to ``limit`` matching events, newest arrival first."""
         with self._lock:
             index = self._tenants.get(tenant)
-            if index is None or limit <= 0:
+            if index is None or limit <= 0 or not len(index):
                 return []
+            table = index.table
             if stream_id is not None:
                 stream = index.streams.get(stream_id)
-                source: deque[Event] = stream.events if stream else deque()
+                if stream is None:
+                    return []
+                rows = stream.rows.view()
             else:
-                source = index.arrival
+                rows = np.arange(table.first_row, table.end_row, dtype="i8")
+            rows = _select(index, rows, event_name, event_type, session_id, user_id, since)[::-1]
+            if user_id is None:
+                return table.events(rows[:limit])
             out: list[Event] = []
-            for e in reversed(source):
-                if _matches(e, event_name, event_type, stream_id, session_id, user_id, since):
-                    out.append(e)
-                    if len(out) >= limit:
-                        break
+            # The viewer key equals userId whenever one was sent; decode only those candidates.
+            for start in range(0, len(rows), limit):
+                for e in table.events(rows[start : start + limit]):
+                    if e.body.get("userId") == user_id:
+                        out.append(e)
+                        if len(out) >= limit:
+                            return out
             return out
 
     def rejected(self, tenant: str, limit: int = 100) -> list[dict[str, Any]]:
@@ -232,12 +251,16 @@ class EventStore:
         with self._lock:
             if tenant is None:
                 self._tenants.clear()
-                self._arrival.clear()
+                self._runs.clear()
+                self._count = 0
                 self._rejected.clear()
                 return
-            if self._tenants.pop(tenant, None) is None:
+            index = self._tenants.pop(tenant, None)
+            if index is None:
                 return
-            self._arrival = deque(e for e in self._arrival if e.tenant != tenant)
+            # A fresh TenantIndex replaces the old one, whose arrays readers may still hold.
+            self._runs = deque(run for run in self._runs if run[0] != tenant)
+            self._count -= len(index)
             kept = [(t, entry) for t, entry in self._rejected if t != tenant]
             self._rejected = deque(kept, maxlen=self.max_rejected)
 
@@ -253,9 +276,9 @@ class EventStore:
             return sorted(self._tenants)
 
     def tenant_index(self, tenant: str) -> TenantIndex | None:
-        """Return a tenant's indexes (hold ``locked()`` while using them)."""
+        """Return a tenant's indexes (hold ``locked()`` while reading them)."""
         return self._tenants.get(tenant)
 
     def __len__(self) -> int:
         """Return the number of stored events across tenants."""
-        return len(self._arrival)
+        return self._count

@@ -20,7 +20,7 @@ it runs until "now", which the caller supplies.
 
 from __future__ import annotations
 
-from typing import Iterable, NamedTuple
+from typing import Hashable, Iterable, NamedTuple, Sequence
 
 from wave_mock.events import STREAM_ENDED, STREAM_STARTED, VIEWER_JOINED, VIEWER_LEFT, Event
 
@@ -30,7 +30,7 @@ _FIRST_AT_EQUAL_TIME = frozenset({VIEWER_LEFT, STREAM_ENDED})
 class Session(NamedTuple):
     """One viewer watching one stream, from join to leave (``end=None``: still open)."""
 
-    viewer: str
+    viewer: Hashable  # the viewer key (the store passes its int code instead)
     start: float
     end: float | None
 
@@ -67,26 +67,34 @@ def replay(events: Iterable[Event], now: float) -> Timeline:
 
 def replay_ordered(ordered: Iterable[Event]) -> Timeline:
     """Build a timeline from events already sorted by ``order_key``."""
-    open_sessions: dict[str, float] = {}
+    events = list(ordered)
+    return replay_columns([e.name for e in events], [e.viewer for e in events], [e.time for e in events])
+
+
+def replay_columns(names: Sequence[str], viewers: Sequence[Hashable], times: Sequence[float]) -> Timeline:
+    """Build a timeline from parallel columns already in ``order_key`` order.
+
+    Viewers may be any hashable key (strings, or the store's int codes).
+    """
+    open_sessions: dict[Hashable, float] = {}
     sessions: list[Session] = []
     live: list[Interval] = []
     live_since: float | None = None
-    for event in ordered:
-        name = event.name
+    for name, viewer, time in zip(names, viewers, times):
         if name == VIEWER_JOINED:
-            open_sessions.setdefault(event.viewer, event.time)
+            open_sessions.setdefault(viewer, time)
         elif name == VIEWER_LEFT:
-            start = open_sessions.pop(event.viewer, None)
+            start = open_sessions.pop(viewer, None)
             if start is not None:
-                sessions.append(Session(event.viewer, start, event.time))
+                sessions.append(Session(viewer, start, time))
         elif name == STREAM_ENDED:
-            sessions.extend(Session(v, s, event.time) for v, s in open_sessions.items())
+            sessions.extend(Session(v, s, time) for v, s in open_sessions.items())
             open_sessions.clear()
             if live_since is not None:
-                live.append(Interval(live_since, event.time))
+                live.append(Interval(live_since, time))
                 live_since = None
         elif name == STREAM_STARTED and live_since is None:
-            live_since = event.time
+            live_since = time
     sessions.extend(Session(v, s, None) for v, s in open_sessions.items())
     if live_since is not None:
         live.append(Interval(live_since, None))
