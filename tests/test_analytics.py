@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from tests.metrics.metric_builders import T0, Builder, build_history
 
 from wave_mock.analytics import dashboard_metrics, stream_analytics
-from wave_mock.events import Event
+from wave_mock.events import Event, make_event
 from wave_mock.metrics.dashboard import UnknownMetric, dashboard_from_events
 from wave_mock.metrics.stream import stream_from_events
 from wave_mock.metrics.windows import DASHBOARD_PERIODS, STREAM_PERIODS, UnknownPeriod
@@ -138,3 +138,51 @@ def test_bad_metric_and_period_raise_value_errors() -> None:
         dashboard_metrics(EventStore(), "t1", T0 + NOW, "24h")
     with pytest.raises(UnknownPeriod):
         stream_analytics(EventStore(), "t1", "s1", T0 + NOW, "1d")
+
+
+# One step of a random history: append a batch (to t1 or t2), move the clock, or reset t1.
+steps = st.one_of(
+    st.tuples(st.sampled_from(["t1", "t1", "t2"]), st.lists(spec, min_size=1, max_size=12)),
+    st.tuples(st.just("advance"), st.sampled_from([0.25, 60.0, 1800.0, 3600.0, DAY])),
+    st.tuples(st.just("reset"), st.none()),
+)
+
+
+def _ingest_ids(events: list[Event], first: int) -> list[Event]:
+    """Give every other event an ingest-style id ("evt_" + 12 digits), stored as a number."""
+    return [
+        make_event(e.body, event_id=f"evt_{first + k:012d}", tenant=e.tenant, time=e.time, received_at=e.received_at)
+        if k % 2 else e
+        for k, e in enumerate(events)
+    ]
+
+
+@settings(derandomize=True, max_examples=80, deadline=None)
+@given(st.lists(steps, min_size=1, max_size=10), st.integers(3, 40), st.sampled_from([NOW - 7 * HOUR, NOW, NOW + 0.5]))
+def test_columnar_engine_equals_reference_under_a_moving_clock(history: list, cap: int, start: float) -> None:
+    store, now = EventStore(max_events=cap), start
+    builders = {"t1": Builder("t1"), "t2": Builder("t2")}
+    stored: list[Event] = []  # the model: every stored event, oldest arrival first
+    for kind, arg in history:
+        if kind == "advance":
+            now += arg
+        elif kind == "reset":
+            store.reset("t1")
+            stored = [e for e in stored if e.tenant != "t1"]
+        else:
+            batch = _ingest_ids(build_history(arg, builders[kind]), len(stored) * 100)
+            store.append(kind, batch)
+            stored = (stored + batch)[-cap:]
+        # Future-dated events (up to 1 h ahead of NOW) stay stored but uncounted until reached.
+        kept = [e for e in stored if e.tenant == "t1"]
+        _check(store, kept, now)
+        assert store.events("t1", limit=1000) == kept[::-1]
+
+
+def test_a_stream_evicted_and_sent_again_is_not_served_from_old_sessions(ev: Builder) -> None:
+    store = EventStore(max_events=1)
+    store.append("t1", [ev("viewer.joined", NOW - 100, viewer="a")])
+    assert dashboard_metrics(store, "t1", T0 + NOW, "1d", "totalWatchTime")["metrics"] == {"totalWatchTime": 100.0}
+    store.append("t1", [ev("page.viewed", NOW - 90, stream=None)])  # evicts s1 entirely
+    store.append("t1", [ev("viewer.joined", NOW - 50, viewer="b")])  # a new s1, one event again
+    assert dashboard_metrics(store, "t1", T0 + NOW, "1d", "totalWatchTime")["metrics"] == {"totalWatchTime": 50.0}

@@ -1,63 +1,147 @@
-"""The analytics facade the HTTP layer calls: store indexes in, response bodies out.
+"""The analytics facade the HTTP layer calls: store columns in, response bodies out.
 
-The metric math lives in ``wave_mock.metrics``; this module only picks the right
-events out of the store's indexes and memoises derived data on them:
+The metric math lives in ``wave_mock.metrics`` (``vector.py`` for the columnar dashboard);
+this module snapshots the store under its lock, computes without it, and memoises:
 
-    stream memo  "sorted"    the stream's events in replay order, and their times
-                 "timeline"  (k, Timeline) replayed from the first k sorted events,
-                             k = how many are not in the future at the asked "now"
-    hour memo    "tally"     Tally of the whole clock hour
-    tenant memo  (now, period) -> full dashboard body
+    stream memo   "sorted"    the stream's rows in replay order, with times, names, viewers
+                  "replayed"  Replayed: sessions and liveness from the first k sorted rows,
+                              k = how many are not in the future at the asked "now"
+    tenant        sessions    (key, SessionSet): every stream's sessions, pre-sorted; the key
+                              lists each stream's (version, k), so it is rebuilt only when
+                              some stream changed or the clock passed a future event
+    tenant memo   (now, period) -> full dashboard body
 
-The store clears a memo whenever its index changes, and the keys above include
-everything else a result depends on (``now`` via k, or verbatim), so memoised
-answers always equal recomputation from scratch.
+The store bumps an index's version and clears its memo on every mutation; memos computed
+without the lock are installed only if the version is still the one they were computed
+from, so memoised answers always equal recomputation from scratch.
 """
 
 from __future__ import annotations
 
-import bisect
 import copy
-import itertools
+from dataclasses import dataclass
 from typing import Any
 
-from wave_mock.events import Event
+import numpy as np
+
+from wave_mock.columns import Snapshot
+from wave_mock.events import STREAM_ENDED, VIEWER_LEFT
 from wave_mock.metrics.dashboard import DASHBOARD_METRICS, Tally, UnknownMetric, compose, select
-from wave_mock.metrics.sessions import Timeline, order_key, replay_ordered
+from wave_mock.metrics.sessions import Interval, Session, Timeline, replay_columns
 from wave_mock.metrics.stream import stream_metrics
+from wave_mock.metrics.vector import SessionSet, viewing_at, window_counts
 from wave_mock.metrics.windows import (
     DASHBOARD_PERIODS,
     STREAM_PERIODS,
-    Window,
-    bucket_index,
     bucket_size,
     bucket_starts,
     period_seconds,
+    rfc3339,
     window,
 )
-from wave_mock.store import HOUR, EventStore, HourIndex, StreamIndex, TenantIndex, hour_of
+from wave_mock.store import EventStore, StreamIndex, TenantIndex
 
 # Distinct "now" values remembered per tenant; a moving clock would otherwise grow the memo.
 _DASHBOARD_MEMO_SIZE = 8
+_EMPTY_F = np.zeros(0, "f8")
+_EMPTY_I = np.zeros(0, "i4")
 
 
-def _sorted(stream: StreamIndex) -> tuple[list[Event], list[float]]:
-    """Return the stream's events in replay order and their times (memoised)."""
-    cached = stream.memo.get("sorted")
-    if cached is None:
-        ordered = sorted(stream.events, key=order_key)
-        cached = stream.memo["sorted"] = (ordered, [e.time for e in ordered])
-    return cached
+@dataclass(frozen=True, slots=True)
+class Sorted:
+    """One stream's rows in replay order (time, leaves/ends first, then arrival)."""
+
+    rows: np.ndarray
+    times: np.ndarray
+    names: np.ndarray
+    viewers: np.ndarray
 
 
-def _timeline(stream: StreamIndex, now: float) -> tuple[Timeline, list[Event], list[float], int]:
-    """Return the stream's timeline at ``now`` plus its sorted events, times and cut-off."""
-    ordered, times = _sorted(stream)
-    k = bisect.bisect_right(times, now)
-    cached = stream.memo.get("timeline")
-    if cached is None or cached[0] != k:
-        cached = stream.memo["timeline"] = (k, replay_ordered(itertools.islice(ordered, k)))
-    return cached[1], ordered, times, k
+@dataclass(frozen=True, slots=True)
+class Replayed:
+    """A stream replayed from its first ``k`` sorted rows: sessions (end inf = open) and liveness."""
+
+    k: int
+    starts: np.ndarray
+    ends: np.ndarray
+    viewers: np.ndarray
+    live: tuple[Interval, ...]
+
+    @property
+    def is_live(self) -> bool:
+        return bool(self.live) and self.live[-1].end is None
+
+    def timeline(self) -> Timeline:
+        """Return the sessions as a ``Timeline`` (viewer keys are the store's int codes)."""
+        sessions = [Session(v, s, None if e == np.inf else e)
+                    for v, s, e in zip(self.viewers.tolist(), self.starts.tolist(), self.ends.tolist())]
+        sessions.sort(key=lambda s: (s.start, s.viewer))
+        return Timeline(tuple(sessions), self.live)
+
+
+@dataclass(slots=True)
+class StreamView:
+    """What a query took from one stream under the lock, and what it derived without it."""
+
+    name: str
+    index: StreamIndex
+    version: int
+    rows: np.ndarray
+    sorted: Sorted | None
+    replayed: Replayed | None
+
+
+def _sort(snap: Snapshot, rows: np.ndarray) -> Sorted:
+    """Order a stream's rows for replay.
+
+    Ties at equal time and kind are broken by arrival, not event_id: their order never
+    changes a number (docs/metrics.md), and it avoids sorting strings.
+    """
+    idx = rows - snap.base
+    times = snap.cols["time"][idx]
+    names = snap.cols["name"][idx]
+    firsts = [code for code, name in enumerate(snap.strings["name"]) if name in (VIEWER_LEFT, STREAM_ENDED)]
+    kind = ~np.isin(names, firsts)  # False (0) sorts first
+    order = np.lexsort((rows, kind, times))
+    return Sorted(rows[order], times[order], names[order], snap.cols["viewer"][idx][order])
+
+
+def _replay(snap: Snapshot, ordered: Sorted, k: int) -> Replayed:
+    labels = snap.strings["name"]
+    names = [labels[c] for c in ordered.names[:k].tolist()]
+    timeline = replay_columns(names, ordered.viewers[:k].tolist(), ordered.times[:k].tolist())
+    sessions = timeline.sessions
+    if not sessions:
+        return Replayed(k, _EMPTY_F, _EMPTY_F, _EMPTY_I, timeline.live)
+    viewers, starts, ends = zip(*sessions)
+    return Replayed(
+        k, np.array(starts, "f8"), np.array([np.inf if e is None else e for e in ends], "f8"),
+        np.array(viewers, "i4"), timeline.live,
+    )
+
+
+def _derive(snap: Snapshot, view: StreamView, now: float) -> Replayed:
+    """Fill in the view's sorted rows and its replay at ``now`` (memos when still valid)."""
+    if view.sorted is None:
+        view.sorted = _sort(snap, view.rows)
+    k = int(np.searchsorted(view.sorted.times, now, side="right"))
+    if view.replayed is None or view.replayed.k != k:
+        view.replayed = _replay(snap, view.sorted, k)
+    return view.replayed
+
+
+def _take(index: StreamIndex, name: str) -> StreamView:
+    """Capture one stream under the lock."""
+    return StreamView(name, index, index.version, index.rows.view(),
+                      index.memo.get("sorted"), index.memo.get("replayed"))
+
+
+def _install(views: list[StreamView]) -> None:
+    """Memoise derived data whose stream has not changed since (call under the lock)."""
+    for view in views:
+        if view.index.version == view.version:
+            view.index.memo["sorted"] = view.sorted
+            view.index.memo["replayed"] = view.replayed
 
 
 def stream_analytics(
@@ -68,58 +152,64 @@ def stream_analytics(
     with store.locked():
         index = store.tenant_index(tenant)
         stream = index.streams.get(stream_id) if index is not None else None
-        if stream is None:
+        if index is None or stream is None:
             return None
-        timeline, ordered, times, k = _timeline(stream, now)
-        inside = ordered[bisect.bisect_left(times, win.start) : k]
-        return stream_metrics(stream_id, period, timeline, inside, now, win)
+        snap = index.table.snapshot()
+        view = _take(stream, stream_id)
+    replayed = _derive(snap, view, now)
+    with store.locked():
+        _install([view])
+    ordered = view.sorted
+    assert ordered is not None
+    first = int(np.searchsorted(ordered.times, win.start, side="left"))
+    inside = snap.events(ordered.rows[first : replayed.k])
+    return stream_metrics(stream_id, period, replayed.timeline(), inside, now, win)
 
 
-def _hour_tally(bucket: HourIndex) -> Tally:
-    cached = bucket.memo.get("tally")
-    if cached is None:
-        cached = bucket.memo["tally"] = Tally()
-        for event in bucket.events:
-            cached.add(event)
-    return cached
+def _session_set(views: list[StreamView], held: tuple[Any, SessionSet] | None) -> tuple[Any, SessionSet]:
+    """Return every stream's sessions pre-sorted, reusing ``held`` when no stream changed."""
+    key = tuple((v.name, v.version, v.replayed.k) for v in views if v.replayed is not None)
+    if held is not None and held[0] == key:
+        return held
+    parts = [v.replayed for v in views if v.replayed is not None and len(v.replayed.starts)]
+    if not parts:
+        return key, SessionSet.build(_EMPTY_F, _EMPTY_F, _EMPTY_I)
+    return key, SessionSet.build(
+        np.concatenate([p.starts for p in parts]), np.concatenate([p.ends for p in parts]),
+        np.concatenate([p.viewers for p in parts]),
+    )
 
 
-def _count(index: TenantIndex, win: Window, starts: list[float]) -> tuple[Tally, list[int]]:
-    """Tally the events in ``win`` and count them per timeseries bucket."""
-    total = Tally()
-    counts = [0] * len(starts)
-    last = len(starts) - 1
-    for hour in range(hour_of(win.start), hour_of(win.end) + 1):
-        bucket = index.hours.get(hour)
-        if bucket is None:
-            continue
-        h0, h1 = hour * HOUR, (hour + 1) * HOUR
-        if h0 >= win.start and h1 <= win.end:
-            # Whole hour inside the window: its pre-aggregated tally is exact.
-            total.merge(_hour_tally(bucket))
-            k = bucket_index(starts, h0)
-            if k == last or starts[k + 1] >= h1:
-                counts[k] += len(bucket.events)
-            else:
-                for e in bucket.events:
-                    counts[bucket_index(starts, e.time)] += 1
-            continue
-        for e in bucket.events:
-            if win.start <= e.time <= win.end:
-                total.add(e)
-                counts[bucket_index(starts, e.time)] += 1
-    return total, counts
-
-
-def _dashboard(index: TenantIndex | None, now: float, period: str) -> dict[str, Any]:
+def _dashboard(
+    snap: Snapshot, views: list[StreamView], held: tuple[Any, SessionSet] | None, now: float, period: str
+) -> tuple[dict[str, Any], tuple[Any, SessionSet]]:
     seconds = DASHBOARD_PERIODS[period]
     win = window(now, seconds)
     starts = bucket_starts(win, bucket_size(seconds))
-    if index is None:
-        return compose(period, Tally(), starts, [0] * len(starts), [], now, win)
-    counts, event_counts = _count(index, win, starts)
-    timelines = [_timeline(stream, now)[0] for stream in index.streams.values()]
-    return compose(period, counts, starts, event_counts, timelines, now, win)
+    edges = np.array(starts, "f8")
+    s = snap.strings
+    counts, event_counts = window_counts(snap.cols, win.start, win.end, edges, s["name"], s["type"], s["platform"])
+    live = sum(_derive(snap, view, now).is_live for view in views)
+    sessions = _session_set(views, held)
+    viewing, active = viewing_at(sessions[1], win.start, now, edges)
+    metrics = {**counts, "liveStreams": live, **viewing}
+    metrics["timeseries"] = [
+        {"start": rfc3339(start), "events": n, "activeViewers": a} for start, n, a in zip(starts, event_counts, active)
+    ]
+    return {"period": period, "metrics": {name: metrics[name] for name in DASHBOARD_METRICS}}, sessions
+
+
+def _empty_dashboard(now: float, period: str) -> dict[str, Any]:
+    seconds = DASHBOARD_PERIODS[period]
+    win = window(now, seconds)
+    starts = bucket_starts(win, bucket_size(seconds))
+    return compose(period, Tally(), starts, [0] * len(starts), [], now, win)
+
+
+def _memoise(index: TenantIndex, key: Any, body: dict[str, Any]) -> None:
+    if len(index.memo) >= _DASHBOARD_MEMO_SIZE:
+        index.memo.clear()
+    index.memo[key] = body
 
 
 def dashboard_metrics(
@@ -129,15 +219,23 @@ def dashboard_metrics(
     period_seconds(period, DASHBOARD_PERIODS)
     if metric is not None and metric not in DASHBOARD_METRICS:
         raise UnknownMetric(metric)
+    key = ("dashboard", now, period)
     with store.locked():
         index = store.tenant_index(tenant)
-        key = ("dashboard", now, period)
         body = index.memo.get(key) if index is not None else None
-        if body is None:
-            body = _dashboard(index, now, period)
-            if index is not None:
-                if len(index.memo) >= _DASHBOARD_MEMO_SIZE:
-                    index.memo.clear()
-                index.memo[key] = body
+        if index is not None and body is None:
+            version = index.version
+            snap = index.table.snapshot()
+            views = [_take(stream, name) for name, stream in index.streams.items()]
+            held = index.sessions
+    if index is None:
+        body = _empty_dashboard(now, period)
+    elif body is None:
+        body, sessions = _dashboard(snap, views, held, now, period)
+        with store.locked():
+            _install(views)
+            if index.version == version:
+                index.sessions = sessions
+                _memoise(index, key, body)
     # A deep copy per call, so a caller that edits the body cannot corrupt the memo.
     return {"period": body["period"], "metrics": copy.deepcopy(select(body["metrics"], metric))}

@@ -11,7 +11,7 @@ from wave_mock.analytics import UnknownMetric, dashboard_metrics, stream_analyti
 from wave_mock.auth import bearer_token
 from wave_mock.errors import ApiError, FieldError, NotFound, ValidationFailed
 from wave_mock.faults import preferred_response
-from wave_mock.http import Route, add_routes, json_response, path_params, query_params, read_json_object
+from wave_mock.http import Route, add_routes, request_body, json_response, path_params, query_params, read_json_object
 from wave_mock.ingest import body_preview
 from wave_mock.jsonbody import MAX_BODY_BYTES
 from wave_mock.state import state
@@ -104,7 +104,7 @@ def _raw_preview() -> str:
     if (request.content_length or 0) > MAX_BODY_BYTES:
         return f"<{request.content_length} bytes, not kept>"
     try:
-        return request.get_data(cache=True)[:4096].decode("utf-8", "replace")
+        return request_body()[:4096].decode("utf-8", "replace")
     except HTTPException:
         return "<unreadable body>"
 

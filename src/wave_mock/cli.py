@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import gc
 import ipaddress
+from pathlib import Path
 from typing import Any
 
 import click
 
-from wave_mock.app import DEFAULT_PORT, create_app
+from wave_mock.app import DEFAULT_PORT
 from wave_mock.auth import DEFAULT_DEV_KEY
-from wave_mock.seed import SeedError
+from wave_mock.resources import spec_path
+from wave_mock.seed import SeedError, check_file
+from wave_mock.spec import Spec
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -56,15 +58,12 @@ def serve(host: str, port: int, api_keys: tuple[str, ...], admin_token: str | No
 
 
 def _check_config(config: dict[str, Any]) -> int:
-    """Build the app once up front, so a bad fixture fails here with advice."""
+    """Validate fixtures up front (without storing them), so a bad line fails here with advice."""
+    spec = Spec.load(spec_path())
     try:
-        app = create_app(config)
+        return sum(check_file(spec, Path(name)) for name in config["LOAD"])
     except SeedError as exc:
         raise click.ClickException(f"{exc}\nFix the line, or regenerate it with 'wave-mock fixtures generate'.") from None
-    loaded = len(app.extensions["wave_mock"].store)
-    del app
-    gc.collect()
-    return loaded
 
 
 def _print_banner(host: str, port: int, keys: list[str], admin: bool, loaded: int) -> None:
@@ -78,7 +77,7 @@ def _print_banner(host: str, port: int, keys: list[str], admin: bool, loaded: in
     if admin:
         click.echo("  Admin token: set (cross-tenant /_mock/stats and /_mock/reset)")
     if loaded:
-        click.echo(f"  Seeded:      {loaded} events; clock frozen at the fixture's \"now\" (DELETE /_mock/clock for real time)")
+        click.echo(f"  Seeding:     {loaded} events; clock frozen at the fixture's \"now\" (DELETE /_mock/clock for real time)")
     if DEFAULT_DEV_KEY in keys and not _is_loopback(host):
         click.secho(
             f"WARNING: binding {host} with the public default key {DEFAULT_DEV_KEY!r}; anyone who can reach "

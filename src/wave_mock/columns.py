@@ -4,8 +4,12 @@
       cols["time"|"received"|"value"]      float64 (value NaN = None)
       cols["name"|"type"|"platform"]       small int codes  -> names / types / platforms
       cols["viewer"|"session"|"stream"]    int32 codes      -> viewers / sessions / streams (-1 = no stream)
-      ids, raw                             event_id and body bytes, Python lists
+      cols["id"], odd_ids                  event ids: the number of "evt_<12 digits>", else a dict
+      cols["raw_at"|"raw_len"], blob       body bytes, concatenated in one uint8 array
       rows [head, size)                    live rows; row r has absolute number base + r
+
+No Python object per event: columns cost ~60 bytes per event plus the body itself, and
+nothing small is left behind to fragment the heap.
 
 Readers take a ``Snapshot`` under the store lock and compute without it: rows below
 ``size`` are never written again, eviction only moves ``head``, and growth or compaction
@@ -26,10 +30,15 @@ _DTYPES: dict[str, str] = {
     "time": "f8", "received": "f8", "value": "f8",
     "name": "i2", "type": "i2", "platform": "i1",
     "viewer": "i4", "session": "i4", "stream": "i4",
+    "id": "i8",  # n of "evt_{n:012d}" (the ingest format), else -1 and the id is in odd_ids
+    "raw_at": "i8", "raw_len": "i4",  # the body's bytes: blob[raw_at - blob_base :][:raw_len]
 }
 _INTERNED = ("name", "type", "platform", "viewer", "session", "stream")
 # Compact once this many evicted rows sit at the front (and they are at least half the rows).
 _COMPACT_MIN = 4096
+# Growth factor of full arrays: small, because the slack is resident memory per stored event.
+_GROW = 1.25
+_ID_PREFIX = "evt_"
 
 
 class Interner:
@@ -88,15 +97,47 @@ class Grow:
 class Snapshot:
     """Immutable views of a table's live rows, safe to read without the lock."""
 
-    cols: dict[str, np.ndarray]
+    tenant: str
+    cols: dict[str, np.ndarray]  # live rows only
     base: int  # absolute row number of cols[...][0]
-    names: list[str]
-    types: list[str]
-    platforms: list[str]
-    viewers: list[str]
+    blob: np.ndarray
+    blob_base: int
+    odd_ids: dict[int, str]
+    strings: dict[str, list[str]]
 
     def __len__(self) -> int:
         return len(self.cols["time"])
+
+    def events(self, rows: Sequence[int] | np.ndarray) -> list[Event]:
+        """Rebuild the ``Event`` objects stored at absolute row numbers ``rows``."""
+        rows = np.asarray(rows, dtype="i8")
+        idx = rows - self.base
+        col = {key: c[idx].tolist() for key, c in self.cols.items()}
+        s = self.strings
+        names, types, platforms = s["name"], s["type"], s["platform"]
+        viewers, sessions, streams = s["viewer"], s["session"], s["stream"]
+        blob = self.blob
+        out = []
+        for k, row in enumerate(rows.tolist()):
+            value, stream, number, at = col["value"][k], col["stream"][k], col["id"][k], col["raw_at"][k] - self.blob_base
+            out.append(Event(
+                event_id=self.odd_ids[row] if number < 0 else f"{_ID_PREFIX}{number:012d}",
+                tenant=self.tenant, time=col["time"][k], received_at=col["received"][k],
+                name=names[col["name"][k]], type=types[col["type"][k]], session=sessions[col["session"][k]],
+                viewer=viewers[col["viewer"][k]], platform=platforms[col["platform"][k]],
+                stream=None if stream < 0 else streams[stream],
+                value=None if value != value else value,  # NaN stands for None
+                raw=blob[at : at + col["raw_len"][k]].tobytes(),
+            ))
+        return out
+
+
+def id_number(event_id: str) -> int:
+    """Return n when ``event_id`` is exactly ``f"evt_{n:012d}"``, else -1."""
+    digits = event_id[4:]
+    if len(event_id) == 16 and event_id.startswith(_ID_PREFIX) and digits.isascii() and digits.isdigit():
+        return int(digits)
+    return -1
 
 
 class EventTable:
@@ -106,8 +147,10 @@ class EventTable:
         self.tenant = tenant
         self.strings = {key: Interner() for key in _INTERNED}
         self.cols = {key: np.empty(1024, dtype) for key, dtype in _DTYPES.items()}
-        self.ids: list[str] = []
-        self.raw: list[bytes] = []
+        self.odd_ids: dict[int, str] = {}
+        self.blob = np.empty(1 << 16, np.uint8)
+        self.blob_base = 0  # absolute byte offset of blob[0]
+        self.blob_size = 0
         self.base = 0
         self.head = 0
         self.size = 0
@@ -125,34 +168,57 @@ class EventTable:
         """Return the absolute number the next appended row will get."""
         return self.base + self.size
 
-    def append(self, events: Sequence[Event]) -> np.ndarray:
+    def append(self, events: Sequence[Event]) -> list[int]:
         """Store ``events`` and return their stream codes (-1 for none)."""
         count = len(events)
-        self._reserve(count)
+        if self.size + count > len(self.cols["time"]):
+            self._rebuild(max(1024, int(_GROW * (len(self) + count))))
         lo, hi = self.size, self.size + count
-        s = self.strings
-        code = {key: s[key].code for key in _INTERNED}
-        cols = self.cols
+        cols, s = self.cols, self.strings
         cols["time"][lo:hi] = [e.time for e in events]
         cols["received"][lo:hi] = [e.received_at for e in events]
         cols["value"][lo:hi] = [math.nan if e.value is None else e.value for e in events]
-        for key, attr in (("name", "name"), ("type", "type"), ("platform", "platform"),
-                          ("viewer", "viewer"), ("session", "session")):
-            intern = code[key]
-            cols[key][lo:hi] = [intern(getattr(e, attr)) for e in events]
-        streams = [-1 if e.stream is None else code["stream"](e.stream) for e in events]
+        for key in ("name", "type", "platform", "viewer", "session"):
+            intern = s[key].code
+            cols[key][lo:hi] = [intern(getattr(e, key)) for e in events]
+        intern = s["stream"].code
+        streams = [-1 if e.stream is None else intern(e.stream) for e in events]
         cols["stream"][lo:hi] = streams
-        self.ids.extend(e.event_id for e in events)
-        self.raw.extend(e.raw for e in events)
+        numbers = [id_number(e.event_id) for e in events]
+        cols["id"][lo:hi] = numbers
+        first = self.base + lo
+        for k, number in enumerate(numbers):
+            if number < 0:
+                self.odd_ids[first + k] = events[k].event_id
+        self._append_raw(lo, [e.raw for e in events])
         self.size = hi
-        return cols["stream"][lo:hi]
+        return streams
 
-    def _reserve(self, count: int) -> None:
-        if self.size + count <= len(self.cols["time"]):
-            return
-        live = self.size - self.head
-        capacity = max(1024, 2 * (live + count))
-        self._rebuild(capacity)
+    def _append_raw(self, lo: int, bodies: list[bytes]) -> None:
+        data = b"".join(bodies)
+        if self.blob_size + len(data) > len(self.blob):
+            self._rebuild_blob(len(data))
+        at = self.blob_size
+        self.blob[at : at + len(data)] = np.frombuffer(data, np.uint8)
+        lengths = np.fromiter((len(b) for b in bodies), "i8", len(bodies))
+        ends = np.cumsum(lengths)
+        self.cols["raw_at"][lo : lo + len(bodies)] = self.blob_base + at + ends - lengths
+        self.cols["raw_len"][lo : lo + len(bodies)] = lengths
+        self.blob_size = at + len(data)
+
+    def _live_blob_start(self) -> int:
+        """Return the offset in ``blob`` of the oldest live body."""
+        if self.head >= self.size:
+            return self.blob_size
+        return int(self.cols["raw_at"][self.head]) - self.blob_base
+
+    def _rebuild_blob(self, extra: int) -> None:
+        """Copy the live bodies into a new blob (readers keep the old one)."""
+        start = self._live_blob_start()
+        live = self.blob_size - start
+        fresh = np.empty(max(1 << 16, int(_GROW * (live + extra))), np.uint8)
+        fresh[:live] = self.blob[start : self.blob_size]
+        self.blob, self.blob_base, self.blob_size = fresh, self.blob_base + start, live
 
     def _rebuild(self, capacity: int) -> None:
         """Copy the live rows into new arrays (readers keep the old ones)."""
@@ -163,11 +229,11 @@ class EventTable:
             new[: hi - lo] = col[lo:hi]
             fresh[key] = new
         self.cols = fresh
-        # New lists too: a reader may be indexing the old ones.
-        self.ids = self.ids[lo:hi]
-        self.raw = self.raw[lo:hi]
         self.base += lo
         self.head, self.size = 0, hi - lo
+        if self.odd_ids:
+            # A new dict: a reader may be looking rows up in the old one.
+            self.odd_ids = {row: i for row, i in self.odd_ids.items() if row >= self.base}
 
     def drop_oldest(self, count: int) -> np.ndarray:
         """Forget the ``count`` oldest rows; return their stream codes."""
@@ -175,39 +241,22 @@ class EventTable:
         self.head += count
         dropped = self.cols["stream"][lo : self.head].copy()
         if self.head >= _COMPACT_MIN and 2 * self.head >= self.size:
-            self._rebuild(max(1024, 2 * (self.size - self.head)))
+            self._rebuild(max(1024, int(_GROW * len(self))))
+            self._rebuild_blob(0)
         return dropped
 
     def snapshot(self) -> Snapshot:
         """Return views of the live rows (call under the store lock)."""
         lo, hi = self.head, self.size
-        s = self.strings
         return Snapshot(
-            cols={key: col[lo:hi] for key, col in self.cols.items()},
-            base=self.base + lo,
-            names=s["name"].values, types=s["type"].values, platforms=s["platform"].values,
-            viewers=s["viewer"].values,
+            tenant=self.tenant, cols={key: col[lo:hi] for key, col in self.cols.items()},
+            base=self.base + lo, blob=self.blob, blob_base=self.blob_base, odd_ids=self.odd_ids,
+            strings={key: interner.values for key, interner in self.strings.items()},
         )
 
     def events(self, rows: Sequence[int] | np.ndarray) -> list[Event]:
-        """Rebuild the ``Event`` objects stored at absolute row numbers ``rows``."""
-        idx = np.asarray(rows, dtype="i8") - self.base
-        c, s = self.cols, self.strings
-        col = {key: c[key][idx].tolist() for key in c}
-        names, types, platforms = s["name"].values, s["type"].values, s["platform"].values
-        viewers, sessions, streams = s["viewer"].values, s["session"].values, s["stream"].values
-        ids, raw = self.ids, self.raw
-        out = []
-        for k, i in enumerate(idx.tolist()):
-            value, stream = col["value"][k], col["stream"][k]
-            out.append(Event(
-                event_id=ids[i], tenant=self.tenant, time=col["time"][k], received_at=col["received"][k],
-                name=names[col["name"][k]], type=types[col["type"][k]], session=sessions[col["session"][k]],
-                viewer=viewers[col["viewer"][k]], platform=platforms[col["platform"][k]],
-                stream=None if stream < 0 else streams[stream],
-                value=None if value != value else value, raw=raw[i],
-            ))
-        return out
+        """Rebuild the events at absolute row numbers ``rows`` (call under the store lock)."""
+        return self.snapshot().events(rows)
 
     def lookup(self, key: str, value: str) -> int | None:
         """Return the code of an interned ``value`` in column ``key``, None if never seen."""

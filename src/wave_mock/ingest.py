@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
@@ -27,12 +26,12 @@ class EventIds:
     """Hand out unique, ordered event ids; thread-safe."""
 
     def __init__(self, start: int = 1) -> None:
+        # next() on itertools.count is atomic under the GIL, so no lock (a lock here was
+        # the top cost of batch ingest with 16 server threads).
         self._counter = itertools.count(start)
-        self._lock = threading.Lock()
 
     def next(self) -> str:
-        with self._lock:
-            return f"evt_{next(self._counter):012d}"
+        return f"evt_{next(self._counter):012d}"
 
 
 @dataclass

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Iterator
 
 import orjson
 
 from wave_mock.ingest import Ingestor, event_errors
+from wave_mock.spec import Spec
 from wave_mock.timeutil import parse_rfc3339
 
 LOAD_CHUNK = 10_000
@@ -15,13 +16,6 @@ LOAD_CHUNK = 10_000
 
 class SeedError(ValueError):
     """A fixture file that cannot be loaded, with the line that is wrong."""
-
-
-@dataclass(frozen=True)
-class SeedResult:
-    path: Path
-    loaded: int
-    now: float | None
 
 
 def fixture_now(path: Path) -> float | None:
@@ -45,11 +39,8 @@ def last_timestamp(path: Path) -> float | None:
     return latest
 
 
-def load_file(ingestor: Ingestor, tenant: str, path: Path) -> int:
-    """Validate every line like a batch item and store them all, or raise ``SeedError``."""
-    now = ingestor.now()
-    loaded = 0
-    chunk = []
+def valid_bodies(spec: Spec, path: Path, now: float) -> Iterator[dict[str, Any]]:
+    """Yield each line's event, validated like a batch item; raise ``SeedError`` at the first bad one."""
     with path.open("rb") as lines:
         for number, line in enumerate(lines, start=1):
             if not line.strip():
@@ -58,13 +49,28 @@ def load_file(ingestor: Ingestor, tenant: str, path: Path) -> int:
                 body = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
                 raise SeedError(f"{path}:{number}: not JSON ({exc})") from None
-            errors = event_errors(ingestor.spec, body, now)
+            errors = event_errors(spec, body, now)
             if errors:
                 shown = "; ".join(f"{e.field or 'event'} {e.message}" for e in errors[:3])
                 raise SeedError(f"{path}:{number}: invalid event: {shown}")
-            chunk.append(ingestor.build(tenant, body, now))
-            if len(chunk) >= LOAD_CHUNK:
-                ingestor.store.append(tenant, chunk)
-                loaded, chunk = loaded + len(chunk), []
+            yield body
+
+
+def check_file(spec: Spec, path: Path) -> int:
+    """Validate a fixture without storing it (cheap enough to run before the server starts)."""
+    now = fixture_now(path) or last_timestamp(path) or 0.0
+    return sum(1 for _ in valid_bodies(spec, path, now))
+
+
+def load_file(ingestor: Ingestor, tenant: str, path: Path) -> int:
+    """Store every line of a fixture for ``tenant``, or raise ``SeedError`` storing nothing more."""
+    now = ingestor.now()
+    loaded = 0
+    chunk = []
+    for body in valid_bodies(ingestor.spec, path, now):
+        chunk.append(ingestor.build(tenant, body, now))
+        if len(chunk) >= LOAD_CHUNK:
+            ingestor.store.append(tenant, chunk)
+            loaded, chunk = loaded + len(chunk), []
     ingestor.store.append(tenant, chunk)
     return loaded + len(chunk)

@@ -39,21 +39,28 @@ class StreamIndex:
         self.version = 0
         self.memo: dict[Any, Any] = {}
 
-    def changed(self) -> None:
-        """Bump the version and forget derived data."""
-        self.version += 1
+    def changed(self, stamp: int) -> None:
+        """Take the tenant's new version as ours and forget derived data.
+
+        Stamps from the tenant's counter, not a per-stream count: a stream evicted to nothing
+        and sent again is a new ``StreamIndex``, and must not repeat an old version.
+        """
+        self.version = stamp
         self.memo.clear()
 
 
 class TenantIndex:
     """Everything stored for one tenant."""
 
-    __slots__ = ("table", "streams", "memo", "version", "accepted", "rejected", "evicted")
+    __slots__ = ("table", "streams", "memo", "sessions", "version", "accepted", "rejected", "evicted")
 
     def __init__(self, tenant: str) -> None:
         self.table = EventTable(tenant)
         self.streams: dict[str, StreamIndex] = {}
         self.memo: dict[Any, Any] = {}
+        # Analytics' pre-sorted sessions of every stream; not cleared on change because its
+        # key names the stream versions it was built from (see analytics.py).
+        self.sessions: Any = None
         self.version = 0
         self.accepted = 0
         self.rejected = 0
@@ -65,7 +72,7 @@ class TenantIndex:
         codes = self.table.append(events)
         self._changed()
         groups: dict[int, list[int]] = {}
-        for k, code in enumerate(codes.tolist()):
+        for k, code in enumerate(codes):
             if code >= 0:
                 groups.setdefault(code, []).append(first + k)
         names = self.table.strings["stream"].values
@@ -74,7 +81,7 @@ class TenantIndex:
             if stream is None:
                 stream = self.streams[names[code]] = StreamIndex()
             stream.rows.extend(rows)
-            stream.changed()
+            stream.changed(self.version)
 
     def drop_oldest(self, count: int) -> None:
         """Unindex this tenant's ``count`` oldest arrivals."""
@@ -88,7 +95,7 @@ class TenantIndex:
             name = names[int(code)]
             stream = self.streams[name]
             stream.rows.drop(int(n))
-            stream.changed()
+            stream.changed(self.version)
             if not len(stream.rows):
                 del self.streams[name]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from datetime import datetime, timezone
 
 _RFC3339 = re.compile(
@@ -21,13 +22,19 @@ def is_rfc3339(value: str) -> bool:
 
 def parse_rfc3339(value: str) -> float | None:
     """Return epoch seconds for an RFC 3339 date-time, or None if it isn't one."""
-    if not isinstance(value, str) or not _RFC3339.match(value):
+    if not isinstance(value, str):
         return None
-    text = value.upper().replace("Z", "+00:00")
-    # Python's fromisoformat takes at most 6 fractional digits.
-    text = re.sub(r"(\.\d{6})\d+", r"\1", text)
+    return _parse_cached(value)
+
+
+@lru_cache(maxsize=65536)
+def _parse_cached(value: str) -> float | None:
+    # Cached: event streams repeat the same second many times, and parsing is on the hot path.
+    if not _RFC3339.match(value):
+        return None
     try:
-        return datetime.fromisoformat(text).timestamp()
+        # fromisoformat is laxer than RFC 3339 (hence the regex) but needs an upper-case Z.
+        return datetime.fromisoformat(value.upper()).timestamp()
     except ValueError:
         return None
 
