@@ -1,6 +1,7 @@
 """Negative fuzzing: schema-violating requests on every operation get a 4xx, never a 5xx.
 
-The default run sends about a thousand seeded cases; ``pytest -m slow`` runs the deep one.
+The default run sends over two thousand seeded cases (about a minute); ``pytest -m slow``
+runs the deep one (about 9,000).
 """
 
 from __future__ import annotations
@@ -36,13 +37,13 @@ def _generated(output: str) -> int:
 
 
 def test_negative_fuzzing_finds_no_server_error_or_accepted_bad_data(tmp_path: Path) -> None:
-    code, output = _negative_run(tmp_path, max_examples=150)
+    code, output = _negative_run(tmp_path, max_examples=500)
     assert code == 0, output[-4000:]
-    assert _generated(output) >= 500, output[-2000:]
+    assert _generated(output) >= 2000, output[-2000:]
 
 
 @pytest.mark.slow
 def test_deep_negative_fuzzing(tmp_path: Path) -> None:
     code, output = _negative_run(tmp_path, max_examples=2000)
     assert code == 0, output[-4000:]
-    assert _generated(output) >= 4000, output[-2000:]
+    assert _generated(output) >= 8000, output[-2000:]
