@@ -12,6 +12,7 @@ from wave_mock.events import Event, make_event
 from wave_mock.metrics.dashboard import UnknownMetric, dashboard_from_events
 from wave_mock.metrics.stream import stream_from_events
 from wave_mock.metrics.windows import DASHBOARD_PERIODS, STREAM_PERIODS, UnknownPeriod
+from wave_mock import store as store_module
 from wave_mock.store import EventStore
 
 HOUR, DAY = 3600, 86400
@@ -186,3 +187,36 @@ def test_a_stream_evicted_and_sent_again_is_not_served_from_old_sessions(ev: Bui
     store.append("t1", [ev("page.viewed", NOW - 90, stream=None)])  # evicts s1 entirely
     store.append("t1", [ev("viewer.joined", NOW - 50, viewer="b")])  # a new s1, one event again
     assert dashboard_metrics(store, "t1", T0 + NOW, "1d", "totalWatchTime")["metrics"] == {"totalWatchTime": 50.0}
+
+
+# One step through the store's queue: single-event appends (to t1 or t2), or a round of queries.
+queue_steps = st.one_of(
+    st.tuples(st.sampled_from(["t1", "t1", "t2"]), st.lists(spec, min_size=1, max_size=4)),
+    st.tuples(st.just("query"), nows),
+)
+
+
+@settings(derandomize=True, max_examples=80, deadline=None)
+@given(st.lists(queue_steps, min_size=1, max_size=20), st.integers(2, 30), st.sampled_from([1, 2, 5, 1024]))
+def test_queued_single_appends_and_evictions_are_seen_by_every_query(
+    history: list, cap: int, flush_rows: int
+) -> None:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store_module, "_FLUSH_ROWS", flush_rows)
+        store = EventStore(max_events=cap)
+        builders = {"t1": Builder("t1"), "t2": Builder("t2")}
+        stored: list[Event] = []  # the model: every stored event, oldest arrival first
+        for kind, arg in history:
+            if kind != "query":
+                for event in build_history(arg, builders[kind]):
+                    store.append(kind, [event])
+                    stored = (stored + [event])[-cap:]
+                continue
+            kept = [e for e in stored if e.tenant == "t1"]
+            _check(store, kept, arg)
+            assert store.events("t1", limit=1000) == kept[::-1]
+            assert store.events("t1", stream_id="s1", limit=1000) == [e for e in kept[::-1] if e.stream == "s1"]
+            assert store.has_stream("t1", "s0") == any(e.stream == "s0" for e in kept)
+        assert len(store) == len(stored)
+        stats = store.stats("t1")
+        assert stats["accepted"] - stats["evicted"] == sum(e.tenant == "t1" for e in stored)

@@ -125,3 +125,23 @@ def test_concurrent_appends_all_land_once() -> None:
     assert len(store) == 400
     assert all(store.stats(f"t{i}")["accepted"] == 100 for i in range(4))
     assert all(len(store.events(f"t{i}", stream_id="s1", limit=1000)) == 100 for i in range(4))
+
+
+def test_single_appends_past_the_queue_limit_keep_the_newest_at_the_cap(ev: Builder) -> None:
+    store = EventStore(max_events=1500)
+    sent = [ev("page.viewed", k, stream=f"s{k % 7}") for k in range(5000)]
+    for event in sent:
+        store.append("t1", [event])  # no reader in between: only the queue limit flushes
+    assert len(store) == 1500
+    assert store.stats("t1") == {"total": 5000, "accepted": 5000, "rejected": 0, "evicted": 3500}
+    assert store.events("t1", limit=2000) == sent[-1500:][::-1]
+    assert store.events("t1", stream_id="s3", limit=2000) == [e for e in sent[-1500:][::-1] if e.stream == "s3"]
+
+
+def test_a_reader_sees_a_single_append_made_after_its_last_read(ev: Builder) -> None:
+    store = EventStore()
+    store.append("t1", [ev("page.viewed", 0, stream="s1")])
+    assert len(store.events("t1")) == 1 and not store.has_stream("t1", "s2")
+    store.append("t1", [ev("page.viewed", 1, stream="s2")])
+    assert store.has_stream("t1", "s2")
+    assert [e.stream for e in store.events("t1")] == ["s2", "s1"]

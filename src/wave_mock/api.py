@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from flask import Blueprint, Flask, Response, g, request
-from werkzeug.exceptions import HTTPException
 
 from wave_mock.analytics import UnknownMetric, dashboard_metrics, stream_analytics
 from wave_mock.auth import bearer_token
 from wave_mock.errors import ApiError, FieldError, NotFound, ValidationFailed
 from wave_mock.faults import preferred_response
-from wave_mock.http import Route, add_routes, request_body, json_response, path_params, query_params, read_json_object
-from wave_mock.ingest import body_preview
-from wave_mock.jsonbody import MAX_BODY_BYTES
+from wave_mock.http import (
+    Route,
+    add_routes,
+    json_object_from,
+    json_response,
+    path_params,
+    query_params,
+    raw_preview,
+    request_body,
+)
+from wave_mock.ingest import Ingestor, body_preview
 from wave_mock.state import state
 
 BASE_PATH = "/api/v1"
@@ -91,22 +98,26 @@ def authenticate_and_inject() -> Response | None:
 
 def _body_or_journal(operation_id: str) -> dict[str, Any]:
     """Read the JSON body; journal a malformed one for the inspection API."""
+    content_length, content_type = request.content_length, request.headers.get("Content-Type")
+    return body_or_journal(state().ingestor, g.tenant, operation_id, content_length, content_type, request_body)
+
+
+def body_or_journal(
+    ingestor: Ingestor,
+    tenant: str,
+    operation_id: str,
+    content_length: int | None,
+    content_type: str | None,
+    read: Callable[[], bytes],
+) -> dict[str, Any]:
+    """Parse the body ``read()`` returns; journal a malformed one (shared with ``fastpath.py``)."""
     try:
-        return read_json_object()
+        return json_object_from(content_length, content_type, read)
     except ApiError as exc:
-        preview = body_preview(_raw_preview())
+        preview = body_preview(raw_preview(content_length, read))
         details = exc.details or [FieldError("", exc.message)]
-        state().ingestor.reject(g.tenant, operation_id, preview, details)
+        ingestor.reject(tenant, operation_id, preview, details)
         raise
-
-
-def _raw_preview() -> str:
-    if (request.content_length or 0) > MAX_BODY_BYTES:
-        return f"<{request.content_length} bytes, not kept>"
-    try:
-        return request_body()[:4096].decode("utf-8", "replace")
-    except HTTPException:
-        return "<unreadable body>"
 
 
 def init_app(app: Flask) -> None:

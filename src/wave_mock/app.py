@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 import time
 from pathlib import Path
@@ -16,7 +15,8 @@ from wave_mock.auth import DEFAULT_DEV_KEY, KeyRing
 from wave_mock.clock import Clock
 from wave_mock.errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLarge
 from wave_mock.faults import Faults
-from wave_mock.http import json_response
+from wave_mock.fastpath import FastPath
+from wave_mock.http import cors_headers, json_response, log_access
 from wave_mock.events import Event
 from wave_mock.ingest import EventIds, Ingestor
 from wave_mock.journal import Journal, replay
@@ -43,14 +43,8 @@ DEFAULTS: dict[str, Any] = {
     "CLOCK": None,
     "ACCESS_LOG": False,
     "DATA_FILE": None,
+    "FAST_PATH": True,
 }
-CORS_HEADERS = {
-    "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
-    "Access-Control-Allow-Headers": "Authorization, Content-Type, Prefer",
-    "Access-Control-Expose-Headers": "Retry-After, WWW-Authenticate",
-    "Access-Control-Max-Age": "600",
-}
-log = logging.getLogger("wave_mock.access")
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -68,6 +62,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     ui.init_app(app)
     _init_errors(app)
     _init_cors_and_log(app)
+    if app.config["FAST_PATH"]:
+        app.wsgi_app = FastPath(app.wsgi_app, mock_state, app.config)
     return app
 
 
@@ -147,9 +143,6 @@ def _as_api_error(error: HTTPException) -> ApiError:
     return generic
 
 
-_SECRET_QUERY = re.compile(r"(?i)(api_?key|token)=[^&]*")
-
-
 def _init_cors_and_log(app: Flask) -> None:
     @app.before_request
     def preflight() -> Response | None:
@@ -161,12 +154,8 @@ def _init_cors_and_log(app: Flask) -> None:
     @app.after_request
     def cors_and_log(response: Response) -> Response:
         if app.config["CORS"]:
-            response.headers["Access-Control-Allow-Origin"] = request.headers.get("Origin", "*")
-            response.headers["Vary"] = "Origin"
-            response.headers.update(CORS_HEADERS)
+            response.headers.update(cors_headers(request.headers.get("Origin")))
         if app.config["ACCESS_LOG"]:
-            elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-            path = _SECRET_QUERY.sub(r"\1=***", request.full_path.rstrip("?"))
-            tenant = g.get("tenant") or "-"
-            log.info("%s %s %s %.1fms tenant=%s", request.method, path, response.status_code, elapsed, tenant)
+            started = g.get("started", time.perf_counter())
+            log_access(request.method, request.full_path, response.status_code, started, g.get("tenant"))
         return response

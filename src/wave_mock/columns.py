@@ -18,13 +18,16 @@ swaps in new arrays, so a snapshot's views stay valid and untorn while writers g
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Sequence
 
 import numpy as np
 
 from wave_mock.events import Event
+
+# Positional construction of a named tuple without its generated ``__new__``.
+_new_event = tuple.__new__
 
 _DTYPES: dict[str, str] = {
     "time": "f8", "received": "f8", "value": "f8",
@@ -42,12 +45,15 @@ _ID_PREFIX = "evt_"
 
 
 class Interner:
-    """Dense int codes for strings; codes are never reassigned, so old snapshots stay valid."""
+    """Dense int codes for strings; codes are never reassigned, so old snapshots stay valid.
+
+    With ``none_code``, None maps to that code (-1 for "no stream") without taking a value.
+    """
 
     __slots__ = ("codes", "values")
 
-    def __init__(self) -> None:
-        self.codes: dict[str, int] = {}
+    def __init__(self, none_code: int | None = None) -> None:
+        self.codes: dict[str | None, int] = {} if none_code is None else {None: none_code}
         self.values: list[str] = []
 
     def code(self, value: str) -> int:
@@ -57,6 +63,18 @@ class Interner:
             code = self.codes[value] = len(self.values)
             self.values.append(value)
         return code
+
+    def codes_of(self, values: Sequence[str | None]) -> list[int]:
+        """Return the codes of ``values``, assigning new ones in order."""
+        codes = self.codes
+        try:
+            # Usually every value is known: one C-level pass, no Python call per value.
+            return list(map(codes.__getitem__, values))
+        except KeyError:
+            fresh = [value for value in dict.fromkeys(values) if value not in codes]
+            codes.update(zip(fresh, range(len(self.values), len(self.values) + len(fresh))))
+            self.values.extend(fresh)  # type: ignore[arg-type]
+            return list(map(codes.__getitem__, values))
 
 
 class Grow:
@@ -113,23 +131,21 @@ class Snapshot:
         rows = np.asarray(rows, dtype="i8")
         idx = rows - self.base
         col = {key: c[idx].tolist() for key, c in self.cols.items()}
-        s = self.strings
-        names, types, platforms = s["name"], s["type"], s["platform"]
-        viewers, sessions, streams = s["viewer"], s["session"], s["stream"]
-        blob = self.blob
-        out = []
-        for k, row in enumerate(rows.tolist()):
-            value, stream, number, at = col["value"][k], col["stream"][k], col["id"][k], col["raw_at"][k] - self.blob_base
-            out.append(Event(
-                event_id=self.odd_ids[row] if number < 0 else f"{_ID_PREFIX}{number:012d}",
-                tenant=self.tenant, time=col["time"][k], received_at=col["received"][k],
-                name=names[col["name"][k]], type=types[col["type"][k]], session=sessions[col["session"][k]],
-                viewer=viewers[col["viewer"][k]], platform=platforms[col["platform"][k]],
-                stream=None if stream < 0 else streams[stream],
-                value=None if value != value else value,  # NaN stands for None
-                raw=blob[at : at + col["raw_len"][k]].tobytes(),
-            ))
-        return out
+        s, odd_ids, blob, blob_base = self.strings, self.odd_ids, self.blob, self.blob_base
+
+        def label(key: str) -> list[str]:
+            return list(map(s[key].__getitem__, col[key]))
+
+        streams = s["stream"]
+        fields = (
+            [odd_ids[row] if n < 0 else f"{_ID_PREFIX}{n:012d}" for row, n in zip(rows.tolist(), col["id"])],
+            repeat(self.tenant), col["time"], col["received"], label("name"), label("type"),
+            label("session"), label("viewer"), label("platform"),
+            [None if code < 0 else streams[code] for code in col["stream"]],
+            [None if v != v else v for v in col["value"]],  # NaN stands for None
+            [blob[at - blob_base : at - blob_base + n].tobytes() for at, n in zip(col["raw_at"], col["raw_len"])],
+        )
+        return [_new_event(Event, values) for values in zip(*fields)]
 
 
 def id_number(event_id: str) -> int:
@@ -140,12 +156,27 @@ def id_number(event_id: str) -> int:
     return -1
 
 
+_PREFIX_BYTES = np.frombuffer(_ID_PREFIX.encode(), np.uint8)
+_DIGIT_WEIGHTS = 10 ** np.arange(11, -1, -1, dtype="i8")
+
+
+def id_numbers(event_ids: Sequence[str]) -> np.ndarray:
+    """Return ``id_number`` of each id, reading all-16-character ASCII ids in one numpy pass."""
+    joined = "".join(event_ids)
+    if len(joined) != 16 * len(event_ids) or not joined.isascii():
+        return np.fromiter(map(id_number, event_ids), "i8", len(event_ids))
+    chars = np.frombuffer(joined.encode(), np.uint8).reshape(-1, 16)
+    digits = chars[:, 4:] - np.uint8(48)  # wraps below "0", so one comparison checks both ends
+    ok = (chars[:, :4] == _PREFIX_BYTES).all(axis=1) & (digits < 10).all(axis=1)
+    return np.where(ok, digits.astype("i8") @ _DIGIT_WEIGHTS, -1)
+
+
 class EventTable:
     """One tenant's events as columns, oldest arrival first."""
 
     def __init__(self, tenant: str) -> None:
         self.tenant = tenant
-        self.strings = {key: Interner() for key in _INTERNED}
+        self.strings = {key: Interner(-1 if key == "stream" else None) for key in _INTERNED}
         self.cols = {key: np.empty(1024, dtype) for key, dtype in _DTYPES.items()}
         self.odd_ids: dict[int, str] = {}
         self.blob = np.empty(1 << 16, np.uint8)
@@ -174,33 +205,32 @@ class EventTable:
         if self.size + count > len(self.cols["time"]):
             self._rebuild(max(1024, int(_GROW * (len(self) + count))))
         lo, hi = self.size, self.size + count
+        # One transpose into per-field tuples; numpy converts each in C (value None -> NaN).
+        ids, _, times, received, names, types, sessions, viewers, platforms, streams, values, raws = zip(*events)
         cols, s = self.cols, self.strings
-        cols["time"][lo:hi] = [e.time for e in events]
-        cols["received"][lo:hi] = [e.received_at for e in events]
-        cols["value"][lo:hi] = [math.nan if e.value is None else e.value for e in events]
-        for key in ("name", "type", "platform", "viewer", "session"):
-            intern = s[key].code
-            cols[key][lo:hi] = [intern(getattr(e, key)) for e in events]
-        intern = s["stream"].code
-        streams = [-1 if e.stream is None else intern(e.stream) for e in events]
-        cols["stream"][lo:hi] = streams
-        numbers = [id_number(e.event_id) for e in events]
+        cols["time"][lo:hi] = times
+        cols["received"][lo:hi] = received
+        cols["value"][lo:hi] = values
+        for key, column in (("name", names), ("type", types), ("platform", platforms),
+                            ("viewer", viewers), ("session", sessions)):
+            cols[key][lo:hi] = s[key].codes_of(column)
+        codes = s["stream"].codes_of(streams)
+        cols["stream"][lo:hi] = codes
+        numbers = id_numbers(ids)
         cols["id"][lo:hi] = numbers
-        first = self.base + lo
-        for k, number in enumerate(numbers):
-            if number < 0:
-                self.odd_ids[first + k] = events[k].event_id
-        self._append_raw(lo, [e.raw for e in events])
+        for k in np.flatnonzero(numbers < 0).tolist():
+            self.odd_ids[self.base + lo + k] = ids[k]
+        self._append_raw(lo, raws)
         self.size = hi
-        return streams
+        return codes
 
-    def _append_raw(self, lo: int, bodies: list[bytes]) -> None:
+    def _append_raw(self, lo: int, bodies: Sequence[bytes]) -> None:
         data = b"".join(bodies)
         if self.blob_size + len(data) > len(self.blob):
             self._rebuild_blob(len(data))
         at = self.blob_size
         self.blob[at : at + len(data)] = np.frombuffer(data, np.uint8)
-        lengths = np.fromiter((len(b) for b in bodies), "i8", len(bodies))
+        lengths = np.fromiter(map(len, bodies), "i8", len(bodies))
         ends = np.cumsum(lengths)
         self.cols["raw_at"][lo : lo + len(bodies)] = self.blob_base + at + ends - lengths
         self.cols["raw_len"][lo : lo + len(bodies)] = lengths

@@ -8,9 +8,7 @@ code never digs through raw JSON.
 from __future__ import annotations
 
 import math
-import sys
-from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 import orjson
 
@@ -26,12 +24,12 @@ PLAYBACK_ERROR = "playback.error"
 PLATFORMS = ("web", "ios", "android")
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(NamedTuple):
     """One accepted event, as metrics and the inspection API see it.
 
     ``time`` is the event time in epoch seconds: the body's ``timestamp``
-    (a mock-only extension) if sent, else ``received_at``.
+    (a mock-only extension) if sent, else ``received_at``. A named tuple, not a frozen
+    dataclass: building one is ~10x cheaper, and ingest builds one per event.
     """
 
     event_id: str
@@ -104,25 +102,31 @@ def metric_value(name: str, props: Any) -> float | None:
     return float(value)
 
 
+# Positional construction without the generated ``__new__``'s argument handling.
+_new_event = tuple.__new__
+
+
 def make_event(
-    body: Mapping[str, Any], *, event_id: str, tenant: str, time: float, received_at: float
+    body: Mapping[str, Any],
+    *,
+    event_id: str,
+    tenant: str,
+    time: float,
+    received_at: float,
+    raw: bytes | None = None,
 ) -> Event:
-    """Build an ``Event`` from a body that already passed spec validation."""
+    """Build an ``Event`` from a body that already passed spec validation.
+
+    ``raw`` is the body's compact JSON when the caller already has it (else it is encoded).
+    Strings are not interned here: the store keeps int codes, not these objects.
+    """
     stream = stream_id(body)
-    name = sys.intern(body["eventName"])
-    return Event(
-        event_id=event_id,
-        tenant=tenant,
-        time=time,
-        received_at=received_at,
-        name=name,
-        type=sys.intern(body["eventType"]),
-        session=sys.intern(body["sessionId"]),
-        viewer=sys.intern(viewer_key(body)),
-        platform=sys.intern(body.get("platform", "web")),
-        stream=sys.intern(stream) if stream else None,
-        value=metric_value(name, body.get("properties")) if stream else None,
+    value = metric_value(body["eventName"], body["properties"]) if stream else None
+    if raw is None:
         # orjson returns bytes over-allocated to >= 4 KiB; an exact-size copy keeps each
-        # stored event ~10x smaller (the store holds up to a million of them).
-        raw=bytes(memoryview(orjson.dumps(body))),
-    )
+        # retained event ~10x smaller.
+        raw = bytes(memoryview(orjson.dumps(body)))
+    return _new_event(Event, (
+        event_id, tenant, time, received_at, body["eventName"], body["eventType"], body["sessionId"],
+        viewer_key(body), body.get("platform", "web"), stream, value, raw,
+    ))

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import logging
+import re
+import time
 from typing import Any, Callable
 
 import orjson
 from flask import Blueprint, Response, request
+from werkzeug.exceptions import HTTPException
 
 from wave_mock.errors import FieldError, ValidationFailed
 from wave_mock.jsonbody import MAX_BODY_BYTES, check_body_size, check_content_type, parse_object
 from wave_mock.spec import Operation
 
+
+CORS_HEADERS = {
+    "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type, Prefer",
+    "Access-Control-Expose-Headers": "Retry-After, WWW-Authenticate",
+    "Access-Control-Max-Age": "600",
+}
+_SECRET_QUERY = re.compile(r"(?i)(api_?key|token)=[^&]*")
+access_log = logging.getLogger("wave_mock.access")
 
 # (method, rule, endpoint, view): one row of a blueprint's route table.
 Route = tuple[str, str, str, Callable[..., Response]]
@@ -29,17 +42,47 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 def read_json_object() -> dict[str, Any]:
     """Return the request body as a JSON object, or raise 413/415/400."""
-    if request.content_length is not None:
-        check_body_size(request.content_length)
-    check_content_type(request.headers.get("Content-Type"))
-    raw = request_body()
+    return json_object_from(request.content_length, request.headers.get("Content-Type"), request_body)
+
+
+def json_object_from(content_length: int | None, content_type: str | None, read: Callable[[], bytes]) -> dict[str, Any]:
+    """Check size and type, ``read()`` the body once, and parse it; raise 413/415/400.
+
+    Takes plain values so the WSGI fast path (``fastpath.py``) shares it with Flask views.
+    """
+    if content_length is not None:
+        check_body_size(content_length)
+    check_content_type(content_type)
+    raw = read()
     check_body_size(len(raw))
-    if request.content_length is not None and len(raw) != request.content_length:
+    if content_length is not None and len(raw) != content_length:
         raise ValidationFailed(
-            f"The body has {len(raw)} bytes but Content-Length says {request.content_length}.",
+            f"The body has {len(raw)} bytes but Content-Length says {content_length}.",
             [FieldError("Content-Length", "does not match the body")],
         )
     return parse_object(raw)
+
+
+def raw_preview(content_length: int | None, read: Callable[[], bytes]) -> str:
+    """Return the start of the body as text for the rejection journal, never a huge one."""
+    if (content_length or 0) > MAX_BODY_BYTES:
+        return f"<{content_length} bytes, not kept>"
+    try:
+        return read()[:4096].decode("utf-8", "replace")
+    except HTTPException:
+        return "<unreadable body>"
+
+
+def cors_headers(origin: str | None) -> dict[str, str]:
+    """Return the CORS headers of every response: the Origin echoed (or ``*``) plus ``CORS_HEADERS``."""
+    return {"Access-Control-Allow-Origin": "*" if origin is None else origin, "Vary": "Origin", **CORS_HEADERS}
+
+
+def log_access(method: str, full_path: str, status: int, started: float, tenant: str | None) -> None:
+    """Write the one-line access log; keys in the query string are masked."""
+    elapsed = (time.perf_counter() - started) * 1000
+    path = _SECRET_QUERY.sub(r"\1=***", full_path.rstrip("?"))
+    access_log.info("%s %s %s %.1fms tenant=%s", method, path, status, elapsed, tenant or "-")
 
 
 def request_body() -> bytes:

@@ -5,6 +5,7 @@
       TenantIndex           per tenant
         table               EventTable: the tenant's events as numpy columns, oldest arrival first
         streams[id]         StreamIndex: absolute row numbers of that stream's events, arrival order
+        pending, dropping   appends and evictions queued until the next flush (any read flushes)
         counters            accepted / rejected / evicted
 
 Events are stored as columns, not ``Event`` objects (a third of the memory); ``events()``
@@ -28,6 +29,10 @@ import numpy as np
 from wave_mock.columns import EventTable, Grow
 from wave_mock.events import Event
 
+# Queued appends or evictions that trigger a flush without waiting for a reader: bounds the
+# queue's memory, and is large enough that numpy's per-call cost vanishes per event.
+_FLUSH_ROWS = 1024
+
 
 class StreamIndex:
     """One stream's row numbers in arrival order, plus derived data."""
@@ -50,9 +55,16 @@ class StreamIndex:
 
 
 class TenantIndex:
-    """Everything stored for one tenant."""
+    """Everything stored for one tenant.
 
-    __slots__ = ("table", "streams", "memo", "sessions", "version", "accepted", "rejected", "evicted")
+    Appends and evictions are queued (``pending``, ``dropping``) and reach the columns and
+    stream indexes at the next ``flush``: a numpy append costs the same for one row as for
+    a thousand, so single-event requests must not pay it each. Every reader flushes first
+    (the store does it under the lock), so queries never see the queue.
+    """
+
+    __slots__ = ("table", "streams", "memo", "sessions", "version", "accepted", "rejected", "evicted",
+                 "pending", "dropping")
 
     def __init__(self, tenant: str) -> None:
         self.table = EventTable(tenant)
@@ -65,30 +77,62 @@ class TenantIndex:
         self.accepted = 0
         self.rejected = 0
         self.evicted = 0
+        self.pending: list[Event] = []  # appended, not yet in the columns
+        self.dropping = 0  # evicted, still in the columns or in ``pending``
 
     def add(self, events: Sequence[Event]) -> None:
-        """Index a batch of events."""
+        """Queue a batch of events for indexing."""
+        self.pending += events
+        self._changed()
+        if len(self.pending) >= _FLUSH_ROWS:
+            self.flush()
+
+    def drop_oldest(self, count: int) -> None:
+        """Queue the unindexing of this tenant's ``count`` oldest arrivals."""
+        self.dropping += count
+        self.evicted += count
+        self._changed()
+        if self.dropping >= _FLUSH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Index queued events, then drop queued evictions (call under the store lock).
+
+        Appends add at the new end and evictions take from the old end, so applying all
+        queued appends before all queued evictions leaves the same rows as arrival order.
+        """
+        if self.pending:
+            pending, self.pending = self.pending, []
+            self._index(pending)
+        if self.dropping:
+            count, self.dropping = self.dropping, 0
+            self._unindex(count)
+
+    def _index(self, events: Sequence[Event]) -> None:
         first = self.table.end_row
         codes = self.table.append(events)
         self._changed()
-        groups: dict[int, list[int]] = {}
-        for k, code in enumerate(codes):
-            if code >= 0:
-                groups.setdefault(code, []).append(first + k)
+        # Group the new rows by stream: a stable sort keeps each group in arrival order.
+        codes = np.asarray(codes, "i4")
+        order = np.argsort(codes, kind="stable")
+        ordered = codes[order]
+        bounds = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
+        starts, ends = [0, *bounds.tolist()], [*bounds.tolist(), len(ordered)]
+        rows = order + first
         names = self.table.strings["stream"].values
-        for code, rows in groups.items():
+        for code, start, end in zip(ordered[starts].tolist(), starts, ends):
+            if code < 0:
+                continue
             stream = self.streams.get(names[code])
             if stream is None:
                 stream = self.streams[names[code]] = StreamIndex()
-            stream.rows.extend(rows)
+            stream.rows.extend(rows[start:end])
             stream.changed(self.version)
 
-    def drop_oldest(self, count: int) -> None:
-        """Unindex this tenant's ``count`` oldest arrivals."""
+    def _unindex(self, count: int) -> None:
         # Every index keeps arrival order, so the oldest rows are a prefix of each.
         codes = self.table.drop_oldest(count)
         self._changed()
-        self.evicted += count
         names = self.table.strings["stream"].values
         present = codes[codes >= 0]
         for code, n in zip(*np.unique(present, return_counts=True)):
@@ -104,7 +148,7 @@ class TenantIndex:
         self.memo.clear()
 
     def __len__(self) -> int:
-        return len(self.table)
+        return len(self.table) + len(self.pending) - self.dropping
 
 
 def _select(
@@ -161,18 +205,21 @@ class EventStore:
         for event in events:
             if event.tenant != tenant:
                 raise ValueError(f"event {event.event_id} belongs to {event.tenant!r}, not {tenant!r}")
-        if not events:
+        count = len(events)
+        if not count:
             return
         with self._lock:
             index = self._tenant(tenant)
             index.add(events)
-            index.accepted += len(events)
-            if self._runs and self._runs[-1][0] == tenant:
-                self._runs[-1][1] += len(events)
+            index.accepted += count
+            runs = self._runs
+            if runs and runs[-1][0] == tenant:
+                runs[-1][1] += count
             else:
-                self._runs.append([tenant, len(events)])
-            self._count += len(events)
-            self._evict()
+                runs.append([tenant, count])
+            self._count += count
+            if self._count > self.max_events:
+                self._evict()
 
     def _evict(self) -> None:
         excess = self._count - self.max_events
@@ -206,7 +253,7 @@ class EventStore:
     ) -> list[Event]:
         """Return up to ``limit`` matching events, newest arrival first."""
         with self._lock:
-            index = self._tenants.get(tenant)
+            index = self.tenant_index(tenant)
             if index is None or limit <= 0 or not len(index):
                 return []
             table = index.table
@@ -274,7 +321,7 @@ class EventStore:
     def has_stream(self, tenant: str, stream_id: str) -> bool:
         """Return whether ``tenant`` has any stored event for ``stream_id``."""
         with self._lock:
-            index = self._tenants.get(tenant)
+            index = self.tenant_index(tenant)
             return index is not None and stream_id in index.streams
 
     def tenants(self) -> list[str]:
@@ -283,8 +330,12 @@ class EventStore:
             return sorted(self._tenants)
 
     def tenant_index(self, tenant: str) -> TenantIndex | None:
-        """Return a tenant's indexes (hold ``locked()`` while reading them)."""
-        return self._tenants.get(tenant)
+        """Return a tenant's indexes, queued events flushed (hold ``locked()`` while reading them)."""
+        with self._lock:
+            index = self._tenants.get(tenant)
+            if index is not None:
+                index.flush()
+            return index
 
     def __len__(self) -> int:
         """Return the number of stored events across tenants."""

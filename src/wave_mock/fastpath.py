@@ -1,0 +1,128 @@
+"""A raw-WSGI fast path for trackEvent and trackEventBatch (bench B1/B2, issue #7).
+
+Flask's request context, URL matching, before/after hooks and Response objects were
+about half the cost of single-event ingest. ``FastPath`` answers the two ingest
+operations straight from the WSGI environ with the same helpers the Flask views use
+(auth, body checks, rejection journal, CORS, access log, error JSON), so both paths
+give byte-identical answers (tests/http/test_fastpath.py). Anything less plain goes
+to Flask unchanged: other routes and methods, OPTIONS, ``Prefer``, injected faults,
+query strings, chunked or unsized bodies.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Callable, Iterable, Mapping
+
+import orjson
+from werkzeug.http import HTTP_STATUS_CODES
+
+from wave_mock.api import BASE_PATH, body_or_journal
+from wave_mock.auth import bearer_token
+from wave_mock.errors import ApiError
+from wave_mock.http import cors_headers, log_access
+from wave_mock.state import MockState
+
+Environ = dict[str, Any]
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+
+# PATH_INFO -> operationId; Flask routes these exact paths only (no trailing slash).
+OPERATIONS = {
+    f"{BASE_PATH}/analytics/events": "trackEvent",
+    f"{BASE_PATH}/analytics/events/batch": "trackEventBatch",
+}
+# werkzeug's own status lines ("400 BAD REQUEST"), so both paths send the same text.
+STATUS_LINES = {code: f"{code} {phrase.upper()}" for code, phrase in HTTP_STATUS_CODES.items()}
+BODY_KEY = "wave_mock.body"  # the environ key http.request_body caches the body under
+
+
+class FastPath:
+    """WSGI middleware: serve plain ingest requests itself, pass the rest to ``app``."""
+
+    def __init__(self, app: WSGIApp, mock_state: MockState, config: Mapping[str, Any]) -> None:
+        self.app = app
+        self.state = mock_state
+        self.config = config
+        # Flask's app.logger is logging.getLogger(app.name); unexpected errors go there too.
+        self.error_log = logging.getLogger("wave_mock")
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        operation_id = OPERATIONS.get(environ.get("PATH_INFO", ""))
+        if operation_id is None or not self.takes(environ):
+            return self.app(environ, start_response)
+        return self.serve(operation_id, environ, start_response)
+
+    def takes(self, environ: Environ) -> bool:
+        """Tell whether a request to an ingest path is plain enough to skip Flask."""
+        length = environ.get("CONTENT_LENGTH") or ""
+        faults = self.state.faults
+        return (
+            environ.get("REQUEST_METHOD") == "POST"
+            and length.isascii()
+            and length.isdigit()
+            and "HTTP_PREFER" not in environ
+            and "HTTP_TRANSFER_ENCODING" not in environ
+            and not environ.get("QUERY_STRING")
+            and faults.latency_ms <= 0
+            and faults.error_rate <= 0
+        )
+
+    def serve(self, operation_id: str, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        """Authenticate, ingest and answer as the Flask view and its hooks would."""
+        started = time.perf_counter()
+        tenant: str | None = None
+        headers: dict[str, str] = {}
+        try:
+            tenant = self.state.keys.tenant_for(bearer_token(environ.get("HTTP_AUTHORIZATION")))
+            status, body = 200, self.ingest(operation_id, tenant, environ)
+        except ApiError as error:
+            status, body, headers = error.status, error.to_json(), error.headers
+        except Exception:
+            self.error_log.exception("unexpected error")
+            error = ApiError()
+            status, body = error.status, error.to_json()
+        return self.respond(environ, start_response, status, orjson.dumps(body), headers, started, tenant)
+
+    def ingest(self, operation_id: str, tenant: str, environ: Environ) -> dict[str, Any]:
+        """Parse the body (journaling a malformed one) and hand it to the ingestor."""
+        ingestor = self.state.ingestor
+        length = int(environ["CONTENT_LENGTH"])
+        read = _reader(environ, length)
+        body = body_or_journal(ingestor, tenant, operation_id, length, environ.get("CONTENT_TYPE"), read)
+        if operation_id == "trackEvent":
+            return ingestor.track(tenant, body)
+        return ingestor.track_batch(tenant, body)
+
+    def respond(
+        self,
+        environ: Environ,
+        start_response: StartResponse,
+        status: int,
+        payload: bytes,
+        extra: Mapping[str, str],
+        started: float,
+        tenant: str | None,
+    ) -> Iterable[bytes]:
+        """Send the JSON answer with the headers and log line the Flask hooks add."""
+        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
+        headers.extend(extra.items())
+        if self.config["CORS"]:
+            headers.extend(cors_headers(environ.get("HTTP_ORIGIN")).items())
+        if self.config["ACCESS_LOG"]:
+            # No query string reaches here, so Flask's full_path is the path plus "?".
+            log_access("POST", environ["PATH_INFO"] + "?", status, started, tenant)
+        start_response(STATUS_LINES.get(status, f"{status} UNKNOWN"), headers)
+        return [payload]
+
+
+def _reader(environ: Environ, length: int) -> Callable[[], bytes]:
+    """Return a function that reads ``wsgi.input`` once (``length`` is a checked Content-Length)."""
+
+    def read() -> bytes:
+        if BODY_KEY not in environ:
+            environ[BODY_KEY] = environ["wsgi.input"].read(length)
+        return environ[BODY_KEY]
+
+    return read
