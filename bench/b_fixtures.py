@@ -16,7 +16,7 @@ end = parse_ms(DEFAULT_END)
 config = GenerateConfig(seed=1, streams=int(sys.argv[2]), viewers=int(sys.argv[3]),
                         start_ms=end - parse_duration(sys.argv[4]), end_ms=end)
 with open(sys.argv[1], "wb") as out:
-    write_jsonl(config, out)
+    write_jsonl(config, out, jobs=None)
 """
 
 
