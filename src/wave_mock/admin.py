@@ -88,7 +88,7 @@ ROUTES: list[Route] = [
     ("POST", "/clock", "setClock", set_clock),
     ("DELETE", "/clock", "resetClock", reset_clock),
 ]
-PUBLIC_ENDPOINTS = {"health", "ui"}
+PUBLIC_ENDPOINTS = {"health"}
 
 add_routes(admin, ROUTES)
 

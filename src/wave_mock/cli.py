@@ -10,6 +10,8 @@ import click
 
 from wave_mock.app import DEFAULT_PORT
 from wave_mock.auth import DEFAULT_DEV_KEY
+from wave_mock.contract import contract_command
+from wave_mock.fixtures.cli import fixtures_group
 from wave_mock.resources import spec_path
 from wave_mock.seed import SeedError, check_file
 from wave_mock.spec import Spec
@@ -94,15 +96,5 @@ def _is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
-def _add_optional_commands() -> None:
-    """Attach the subcommand groups that live in their own modules."""
-    from wave_mock.contract import contract_command
-    main.add_command(contract_command, "contract")
-    try:
-        from wave_mock.fixtures.cli import fixtures_group
-    except ImportError:  # pragma: no cover - only while the module is being written
-        return
-    main.add_command(fixtures_group, "fixtures")
-
-
-_add_optional_commands()
+main.add_command(contract_command, "contract")
+main.add_command(fixtures_group, "fixtures")

@@ -21,7 +21,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from wave_mock.api import BASE_PATH, body_or_journal
 from wave_mock.auth import bearer_token
 from wave_mock.errors import ApiError
-from wave_mock.http import cors_headers, log_access
+from wave_mock.http import body_reader, cors_headers, log_access
 from wave_mock.state import MockState
 
 Environ = dict[str, Any]
@@ -35,7 +35,6 @@ OPERATIONS = {
 }
 # werkzeug's own status lines ("400 BAD REQUEST"), so both paths send the same text.
 STATUS_LINES = {code: f"{code} {phrase.upper()}" for code, phrase in HTTP_STATUS_CODES.items()}
-BODY_KEY = "wave_mock.body"  # the environ key http.request_body caches the body under
 
 
 class FastPath:
@@ -89,7 +88,7 @@ class FastPath:
         """Parse the body (journaling a malformed one) and hand it to the ingestor."""
         ingestor = self.state.ingestor
         length = int(environ["CONTENT_LENGTH"])
-        read = _reader(environ, length)
+        read = body_reader(environ, length)
         body = body_or_journal(ingestor, tenant, operation_id, length, environ.get("CONTENT_TYPE"), read)
         if operation_id == "trackEvent":
             return ingestor.track(tenant, body)
@@ -116,13 +115,3 @@ class FastPath:
         start_response(STATUS_LINES.get(status, f"{status} UNKNOWN"), headers)
         return [payload]
 
-
-def _reader(environ: Environ, length: int) -> Callable[[], bytes]:
-    """Return a function that reads ``wsgi.input`` once (``length`` is a checked Content-Length)."""
-
-    def read() -> bytes:
-        if BODY_KEY not in environ:
-            environ[BODY_KEY] = environ["wsgi.input"].read(length)
-        return environ[BODY_KEY]
-
-    return read

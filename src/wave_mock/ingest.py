@@ -6,6 +6,8 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
+import orjson
+
 from wave_mock.errors import FieldError, PayloadTooLarge, TimestampConflict, ValidationFailed
 from wave_mock.events import Event, make_event
 from wave_mock.journal import Journal
@@ -150,10 +152,8 @@ def event_errors(spec: Spec, body: Any, now: float, prefix: str = "") -> list[Fi
 
 def body_preview(body: Any) -> Any:
     """Keep small bodies as they are and cut big ones to a string preview."""
-    from orjson import dumps
-
     try:
-        encoded = dumps(body)
+        encoded = orjson.dumps(body)
     except TypeError:
         return repr(body)[:BODY_PREVIEW_BYTES]
     if len(encoded) <= BODY_PREVIEW_BYTES:
