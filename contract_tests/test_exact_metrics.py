@@ -6,7 +6,6 @@ Targets without ``/_mock/clock`` (real deployments) skip this layer.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
