@@ -17,6 +17,7 @@ from wrkload import WrkResult, run_wrk
 
 PRISM = ["npx", "--yes", "@stoplight/prism-cli@5", "mock", str(REPO / "openapi" / "wave-analytics.yaml")]
 WARMUP_SECONDS = 2.0
+MOCK_THREADS = 1  # wave-mock serve's default without --latency or --data-file
 
 
 @dataclass(frozen=True)
@@ -32,18 +33,22 @@ class Side:
 
 
 def _sides_b1() -> list[Side]:
+    # Baselines get the mock's default thread count (1, see wave_mock.cli.default_threads), so
+    # each server is compared as configured; "mock-16-threads" shows what threads cost.
+    t = str(MOCK_THREADS)
     sides = [
         Side("mock", lambda p: mock_command(p, "--no-access-log"), "/api/v1", "/_mock/health", profile=True),
         Side("mock+access-log", lambda p: mock_command(p), "/api/v1", "/_mock/health"),
+        Side("mock-16-threads", lambda p: mock_command(p, "--no-access-log", "--threads", "16"), "/api/v1", "/_mock/health"),
         Side("prism", lambda p: [*PRISM, "-p", str(p)], "", "/analytics/dashboards"),
-        Side("flask-granian", lambda p: [sys.executable, "baseline_app.py", str(p), "16"], "/api/v1", "/health", BENCH_DIR),
+        Side("flask-granian", lambda p: [sys.executable, "baseline_app.py", str(p), t], "/api/v1", "/health", BENCH_DIR),
     ]
     if (VENV_BIN / "gunicorn").exists():
-        sides.append(Side("flask-gunicorn-gthread", lambda p: [str(VENV_BIN / "gunicorn"), "-k", "gthread", "--threads", "16", "-w", "1",
+        sides.append(Side("flask-gunicorn-gthread", lambda p: [str(VENV_BIN / "gunicorn"), "-k", "gthread", "--threads", t, "-w", "1",
                                                                  "-b", f"127.0.0.1:{p}", "--log-level", "warning", "baseline_app:app"],
                           "/api/v1", "/health", BENCH_DIR))
     if (VENV_BIN / "waitress-serve").exists():
-        sides.append(Side("flask-waitress", lambda p: [str(VENV_BIN / "waitress-serve"), "--threads=16", f"--listen=127.0.0.1:{p}", "baseline_app:app"],
+        sides.append(Side("flask-waitress", lambda p: [str(VENV_BIN / "waitress-serve"), f"--threads={t}", f"--listen=127.0.0.1:{p}", "baseline_app:app"],
                           "/api/v1", "/health", BENCH_DIR))
     return sides
 
@@ -120,7 +125,7 @@ def bench_b1(opts: Options) -> list[Result]:
 def bench_b2(opts: Options) -> list[Result]:
     """B2: 100-event batches, mock vs Prism; events/s = req/s x 100."""
     data = write_batch_bodies(opts.work / "batch.txt", count=50 if opts.quick else 300)
-    sides = [s for s in _sides_b1() if s.name in ("mock", "prism")]
+    sides = [s for s in _sides_b1() if s.name in ("mock", "mock-16-threads", "prism")]
     rows, rps = _run_sides("B2", sides, "/analytics/events/batch", data, opts, 100)
     events = rps["mock"] * 100 if "mock" in rps else None
     rows.append(Result("B2", "mock", "events/s vs target", round(events, 1) if events else None, "events/s",

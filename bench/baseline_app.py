@@ -43,4 +43,4 @@ def serve_granian(port: int, threads: int) -> None:
 
 
 if __name__ == "__main__":
-    serve_granian(int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 16)
+    serve_granian(int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 1)

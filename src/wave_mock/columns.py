@@ -19,12 +19,13 @@ swaps in new arrays, so a snapshot's views stay valid and untorn while writers g
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import repeat
+from itertools import chain, filterfalse, repeat
+from operator import attrgetter
 from typing import Sequence
 
 import numpy as np
 
-from wave_mock.events import Event
+from wave_mock.events import EVENT_ID_PREFIX, Event, EventBatch
 
 # Positional construction of a named tuple without its generated ``__new__``.
 _new_event = tuple.__new__
@@ -41,7 +42,6 @@ _INTERNED = ("name", "type", "platform", "viewer", "session", "stream")
 _COMPACT_MIN = 4096
 # Growth factor of full arrays: small, because the slack is resident memory per stored event.
 _GROW = 1.25
-_ID_PREFIX = "evt_"
 
 
 class Interner:
@@ -71,7 +71,7 @@ class Interner:
             # Usually every value is known: one C-level pass, no Python call per value.
             return list(map(codes.__getitem__, values))
         except KeyError:
-            fresh = [value for value in dict.fromkeys(values) if value not in codes]
+            fresh = list(filterfalse(codes.__contains__, dict.fromkeys(values)))
             codes.update(zip(fresh, range(len(self.values), len(self.values) + len(fresh))))
             self.values.extend(fresh)  # type: ignore[arg-type]
             return list(map(codes.__getitem__, values))
@@ -138,7 +138,7 @@ class Snapshot:
 
         streams = s["stream"]
         fields = (
-            [odd_ids[row] if n < 0 else f"{_ID_PREFIX}{n:012d}" for row, n in zip(rows.tolist(), col["id"])],
+            [odd_ids[row] if n < 0 else f"{EVENT_ID_PREFIX}{n:012d}" for row, n in zip(rows.tolist(), col["id"])],
             repeat(self.tenant), col["time"], col["received"], label("name"), label("type"),
             label("session"), label("viewer"), label("platform"),
             [None if code < 0 else streams[code] for code in col["stream"]],
@@ -151,12 +151,12 @@ class Snapshot:
 def id_number(event_id: str) -> int:
     """Return n when ``event_id`` is exactly ``f"evt_{n:012d}"``, else -1."""
     digits = event_id[4:]
-    if len(event_id) == 16 and event_id.startswith(_ID_PREFIX) and digits.isascii() and digits.isdigit():
+    if len(event_id) == 16 and event_id.startswith(EVENT_ID_PREFIX) and digits.isascii() and digits.isdigit():
         return int(digits)
     return -1
 
 
-_PREFIX_BYTES = np.frombuffer(_ID_PREFIX.encode(), np.uint8)
+_PREFIX_BYTES = np.frombuffer(EVENT_ID_PREFIX.encode(), np.uint8)
 _DIGIT_WEIGHTS = 10 ** np.arange(11, -1, -1, dtype="i8")
 
 
@@ -199,30 +199,39 @@ class EventTable:
         """Return the absolute number the next appended row will get."""
         return self.base + self.size
 
-    def append(self, events: Sequence[Event]) -> list[int]:
-        """Store ``events`` and return their stream codes (-1 for none)."""
-        count = len(events)
+    def append(self, batches: Sequence[EventBatch]) -> list[int]:
+        """Store the events of ``batches`` in order and return their stream codes (-1 for none)."""
+        count = sum(b.size for b in batches)
         if self.size + count > len(self.cols["time"]):
             self._rebuild(max(1024, int(_GROW * (len(self) + count))))
         lo, hi = self.size, self.size + count
-        # One transpose into per-field tuples; numpy converts each in C (value None -> NaN).
-        ids, _, times, received, names, types, sessions, viewers, platforms, streams, values, raws = zip(*events)
+
+        def joined(key: str) -> list:
+            # All in C: no Python frame per event (single-event requests queue 1-row batches).
+            return list(chain.from_iterable(map(attrgetter(key), batches)))
+
         cols, s = self.cols, self.strings
-        cols["time"][lo:hi] = times
-        cols["received"][lo:hi] = received
-        cols["value"][lo:hi] = values
-        for key, column in (("name", names), ("type", types), ("platform", platforms),
-                            ("viewer", viewers), ("session", sessions)):
-            cols[key][lo:hi] = s[key].codes_of(column)
-        codes = s["stream"].codes_of(streams)
+        for key in ("time", "received", "value"):
+            cols[key][lo:hi] = joined(key)  # numpy converts in C (value None -> NaN)
+        for key in ("name", "type", "platform", "viewer", "session"):
+            cols[key][lo:hi] = s[key].codes_of(joined(key))
+        codes = s["stream"].codes_of(joined("stream"))
         cols["stream"][lo:hi] = codes
-        numbers = id_numbers(ids)
-        cols["id"][lo:hi] = numbers
-        for k in np.flatnonzero(numbers < 0).tolist():
-            self.odd_ids[self.base + lo + k] = ids[k]
-        self._append_raw(lo, raws)
+        self._append_ids(lo, batches)
+        self._append_raw(lo, joined("raw"))
         self.size = hi
         return codes
+
+    def _append_ids(self, lo: int, batches: Sequence[EventBatch]) -> None:
+        ids = list(chain.from_iterable(map(attrgetter("ids"), batches)))
+        if all(isinstance(b.ids, range) for b in batches):
+            self.cols["id"][lo : lo + len(ids)] = ids  # the numbers already (ingest's ids)
+            return
+        ids = [f"{EVENT_ID_PREFIX}{n:012d}" if isinstance(n, int) else n for n in ids]
+        numbers = id_numbers(ids)
+        self.cols["id"][lo : lo + len(ids)] = numbers
+        for k in np.flatnonzero(numbers < 0).tolist():
+            self.odd_ids[self.base + lo + k] = ids[k]
 
     def _append_raw(self, lo: int, bodies: Sequence[bytes]) -> None:
         data = b"".join(bodies)

@@ -27,11 +27,11 @@ from typing import Any, Sequence
 import numpy as np
 
 from wave_mock.columns import EventTable, Grow
-from wave_mock.events import Event
+from wave_mock.events import Event, EventBatch
 
 # Queued appends or evictions that trigger a flush without waiting for a reader: bounds the
 # queue's memory, and is large enough that numpy's per-call cost vanishes per event.
-_FLUSH_ROWS = 1024
+_FLUSH_ROWS = 8192
 
 
 class StreamIndex:
@@ -64,7 +64,7 @@ class TenantIndex:
     """
 
     __slots__ = ("table", "streams", "memo", "sessions", "version", "accepted", "rejected", "evicted",
-                 "pending", "dropping")
+                 "pending", "pending_rows", "dropping")
 
     def __init__(self, tenant: str) -> None:
         self.table = EventTable(tenant)
@@ -77,14 +77,16 @@ class TenantIndex:
         self.accepted = 0
         self.rejected = 0
         self.evicted = 0
-        self.pending: list[Event] = []  # appended, not yet in the columns
+        self.pending: list[EventBatch] = []  # appended, not yet in the columns
+        self.pending_rows = 0
         self.dropping = 0  # evicted, still in the columns or in ``pending``
 
-    def add(self, events: Sequence[Event]) -> None:
+    def add(self, batch: EventBatch) -> None:
         """Queue a batch of events for indexing."""
-        self.pending += events
+        self.pending.append(batch)
+        self.pending_rows += batch.size
         self._changed()
-        if len(self.pending) >= _FLUSH_ROWS:
+        if self.pending_rows >= _FLUSH_ROWS:
             self.flush()
 
     def drop_oldest(self, count: int) -> None:
@@ -102,15 +104,15 @@ class TenantIndex:
         queued appends before all queued evictions leaves the same rows as arrival order.
         """
         if self.pending:
-            pending, self.pending = self.pending, []
+            pending, self.pending, self.pending_rows = self.pending, [], 0
             self._index(pending)
         if self.dropping:
             count, self.dropping = self.dropping, 0
             self._unindex(count)
 
-    def _index(self, events: Sequence[Event]) -> None:
+    def _index(self, batches: Sequence[EventBatch]) -> None:
         first = self.table.end_row
-        codes = self.table.append(events)
+        codes = self.table.append(batches)
         self._changed()
         # Group the new rows by stream: a stable sort keeps each group in arrival order.
         codes = np.asarray(codes, "i4")
@@ -148,7 +150,7 @@ class TenantIndex:
         self.memo.clear()
 
     def __len__(self) -> int:
-        return len(self.table) + len(self.pending) - self.dropping
+        return len(self.table) + self.pending_rows - self.dropping
 
 
 def _select(
@@ -201,16 +203,17 @@ class EventStore:
         return index
 
     def append(self, tenant: str, events: Sequence[Event]) -> None:
-        """Store a batch for ``tenant``: all of it, or none of it."""
-        for event in events:
-            if event.tenant != tenant:
-                raise ValueError(f"event {event.event_id} belongs to {event.tenant!r}, not {tenant!r}")
-        count = len(events)
+        """Store ``events`` for ``tenant``: all of them, or none of them."""
+        self.append_batch(EventBatch.of(tenant, events))
+
+    def append_batch(self, batch: EventBatch) -> None:
+        """Store a batch: all of it, or none of it."""
+        count, tenant = batch.size, batch.tenant
         if not count:
             return
         with self._lock:
             index = self._tenant(tenant)
-            index.add(events)
+            index.add(batch)
             index.accepted += count
             runs = self._runs
             if runs and runs[-1][0] == tenant:
