@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 import pytest
 
-from wave_mock.events import EventBatch, make_event
+from wave_mock.events import EventBatch, compact_json, compact_objects, make_event
 from wave_mock.ingest import EventIds, Ingestor
 from wave_mock.resources import spec_path
 from wave_mock.spec import Spec
@@ -76,6 +76,19 @@ def test_one_bad_item_sends_the_batch_item_by_item(spoil: Any) -> None:
     assert taken == [False]
     assert (answer["accepted"], answer["rejected"]) == (4, 1)
     assert [e["index"] for e in answer["errors"]] == [2]
+
+
+@pytest.mark.parametrize("tricky", [
+    {"title": "},{"},  # the separator inside a string
+    {"tracks": [{"a": 1}, {"b": 2}]},  # ... and between nested objects
+    {"t": "\u00e9\u2028\U0001f3ac\\\"}"},  # escapes and non-ASCII
+])
+def test_compact_objects_equals_encoding_each_body(tricky: dict[str, Any]) -> None:
+    bodies = [dict(b) for b in BODIES[:50]]
+    assert compact_objects(bodies) == [compact_json(b) for b in bodies]
+    bodies[7] = {**bodies[7], "properties": tricky}
+    assert compact_objects(bodies) == [compact_json(b) for b in bodies]
+    assert compact_objects(bodies[7:8]) == [compact_json(bodies[7])]
 
 
 def test_taken_ids_are_consecutive_and_shared_with_single_ids() -> None:

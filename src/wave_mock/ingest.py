@@ -9,7 +9,7 @@ from typing import Any, Callable, Mapping
 import orjson
 
 from wave_mock.errors import FieldError, PayloadTooLarge, TimestampConflict, ValidationFailed
-from wave_mock.events import EVENT_ID_PREFIX, Event, EventBatch, compact_json, make_event, make_events
+from wave_mock.events import EVENT_ID_PREFIX, Event, EventBatch, compact_json, compact_objects, make_event, make_events
 from wave_mock.journal import Journal
 from wave_mock.jsonbody import MAX_EVENT_BYTES
 from wave_mock.spec import Spec
@@ -121,7 +121,7 @@ class Ingestor:
         times = event_times(items, received_at)
         if times is None:
             return None
-        raws = list(map(compact_json, items))
+        raws = compact_objects(items)
         if max(map(len, raws)) > MAX_EVENT_BYTES:
             return None
         return make_events(items, ids=self.ids.take(len(items)), tenant=tenant, times=times,
