@@ -27,7 +27,6 @@ from wave_mock.spec import Spec
 from wave_mock.state import MockState, attach
 from wave_mock.store import EventStore
 
-DEFAULT_PORT = 8787
 DEFAULTS: dict[str, Any] = {
     "API_KEYS": [DEFAULT_DEV_KEY],
     "ADMIN_TOKEN": None,
