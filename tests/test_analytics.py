@@ -220,3 +220,21 @@ def test_queued_single_appends_and_evictions_are_seen_by_every_query(
         assert len(store) == len(stored)
         stats = store.stats("t1")
         assert stats["accepted"] - stats["evicted"] == sum(e.tenant == "t1" for e in stored)
+
+
+def test_stream_index_is_reused_while_the_clock_moves_and_rebuilt_past_a_future_event(ev: Builder) -> None:
+    store = EventStore()
+    events = [ev("stream.started", NOW - 50), ev("viewer.joined", NOW - 40.5, viewer="a"),
+              ev("viewer.joined", NOW - 30, viewer="b"), ev("viewer.left", NOW - 20.25, viewer="b"),
+              ev("playback.rebuffer", NOW - 10, viewer="a", durationMs=1500),
+              ev("viewer.left", NOW + 1800, viewer="a")]  # future-dated: a's session is open until then
+    store.append("t1", events)
+    memo = store.tenant_index("t1").streams["s1"].memo
+    seen = []
+    for now in (NOW, NOW + 0.5, NOW + 1799.75, NOW + 1800, NOW + DAY):
+        for period in STREAM_PERIODS:
+            assert stream_analytics(store, "t1", "s1", T0 + now, period) == stream_from_events(events, "s1", T0 + now, period)
+        seen.append(memo["viewing"])
+    assert seen[0] is seen[1] is seen[2]  # same events not after now: the index answers every "now"
+    assert seen[3] is not seen[2] and seen[3] is seen[4]  # a's leave reached: one rebuild
+    assert stream_analytics(store, "t1", "s1", T0 + NOW + DAY, "1h")["currentViewers"] == 0

@@ -6,6 +6,9 @@ this module snapshots the store under its lock, computes without it, and memoise
     stream memo   "sorted"    the stream's rows in replay order, with times, names, viewers
                   "replayed"  Replayed: sessions and liveness from the first k sorted rows,
                               k = how many are not in the future at the asked "now"
+                  "quality"   QualityIndex: quality samples by kind, for any window
+                  "viewing"   (k, ViewingIndex): the replay at k sorted for window queries,
+                              so a stream query at any "now" with the same k is O(log n)
     tenant        sessions    (key, SessionSet): every stream's sessions, pre-sorted; the key
                               lists each stream's (version, k), so it is rebuilt only when
                               some stream changed or the clock passed a future event
@@ -24,11 +27,11 @@ from typing import Any
 
 import numpy as np
 
-from wave_mock.columns import Snapshot
+from wave_mock.columns import EventTable, Snapshot
 from wave_mock.events import STREAM_ENDED, VIEWER_LEFT
 from wave_mock.metrics.dashboard import DASHBOARD_METRICS, Tally, UnknownMetric, compose, select
-from wave_mock.metrics.sessions import Interval, Session, Timeline, replay_columns
-from wave_mock.metrics.stream import stream_metrics
+from wave_mock.metrics.sessions import Interval, replay_columns
+from wave_mock.metrics.stream_index import QualityIndex, ViewingIndex, stream_body
 from wave_mock.metrics.vector import SessionSet, viewing_at, window_counts
 from wave_mock.metrics.windows import (
     DASHBOARD_PERIODS,
@@ -70,13 +73,6 @@ class Replayed:
     @property
     def is_live(self) -> bool:
         return bool(self.live) and self.live[-1].end is None
-
-    def timeline(self) -> Timeline:
-        """Return the sessions as a ``Timeline`` (viewer keys are the store's int codes)."""
-        sessions = [Session(v, s, None if e == np.inf else e)
-                    for v, s, e in zip(self.viewers.tolist(), self.starts.tolist(), self.ends.tolist())]
-        sessions.sort(key=lambda s: (s.start, s.viewer))
-        return Timeline(tuple(sessions), self.live)
 
 
 @dataclass(slots=True)
@@ -144,26 +140,74 @@ def _install(views: list[StreamView]) -> None:
             view.index.memo["replayed"] = view.replayed
 
 
+def _quality(snap: Snapshot, ordered: Sorted) -> QualityIndex:
+    values = snap.cols["value"][ordered.rows - snap.base]
+    return QualityIndex.build(ordered.times, ordered.names, values, snap.strings["name"])
+
+
+@dataclass(slots=True)
+class StreamQuery:
+    """One stream query's memos, taken under the lock; ``snap`` only when something is missing."""
+
+    view: StreamView
+    k: int  # sorted rows not after now (-1 before the rows are sorted)
+    quality: QualityIndex | None
+    viewing: tuple[int, ViewingIndex] | None  # (k, index of the replay at k)
+    snap: Snapshot | None
+
+    @property
+    def ready(self) -> bool:
+        return self.quality is not None and self.viewing is not None and self.viewing[0] == self.k
+
+
+def _take_query(table: EventTable, stream: StreamIndex, name: str, now: float) -> StreamQuery:
+    """Capture one stream's memos under the lock, and a snapshot if they do not cover ``now``."""
+    view = _take(stream, name)
+    k = -1 if view.sorted is None else int(view.sorted.times.searchsorted(now, "right"))
+    query = StreamQuery(view, k, stream.memo.get("quality"), stream.memo.get("viewing"), None)
+    if not query.ready:
+        query.snap = table.snapshot()
+    return query
+
+
+def _complete(query: StreamQuery, now: float) -> None:
+    """Derive what the memos lacked (without the lock)."""
+    snap, view = query.snap, query.view
+    assert snap is not None
+    replayed = _derive(snap, view, now)
+    assert view.sorted is not None
+    query.k = replayed.k
+    if query.quality is None:
+        query.quality = _quality(snap, view.sorted)
+    if query.viewing is None or query.viewing[0] != query.k:
+        index = ViewingIndex.build(replayed.starts, replayed.ends, replayed.viewers, replayed.live)
+        query.viewing = (query.k, index)
+
+
 def stream_analytics(
     store: EventStore, tenant: str, stream_id: str, now: float, period: str
 ) -> dict[str, Any] | None:
-    """Return the stream analytics body, or None when the tenant never sent that stream."""
+    """Return the stream analytics body, or None when the tenant never sent that stream.
+
+    Warm, this is a few bisects over the stream's memoised indexes, whatever its size and
+    wherever the clock is; the indexes are rebuilt when the stream changes, or (the
+    viewing one) when the clock passes one of its future-dated events.
+    """
     win = window(now, period_seconds(period, STREAM_PERIODS))
     with store.locked():
         index = store.tenant_index(tenant)
         stream = index.streams.get(stream_id) if index is not None else None
         if index is None or stream is None:
             return None
-        snap = index.table.snapshot()
-        view = _take(stream, stream_id)
-    replayed = _derive(snap, view, now)
-    with store.locked():
-        _install([view])
-    ordered = view.sorted
-    assert ordered is not None
-    first = int(np.searchsorted(ordered.times, win.start, side="left"))
-    inside = snap.events(ordered.rows[first : replayed.k])
-    return stream_metrics(stream_id, period, replayed.timeline(), inside, now, win)
+        query = _take_query(index.table, stream, stream_id, now)
+    if not query.ready:
+        _complete(query, now)
+        with store.locked():
+            _install([query.view])
+            if stream.version == query.view.version:
+                stream.memo["quality"], stream.memo["viewing"] = query.quality, query.viewing
+    assert query.quality is not None and query.viewing is not None
+    return stream_body(stream_id, period, query.viewing[1], query.quality, now, win)
 
 
 def _session_set(views: list[StreamView], held: tuple[Any, SessionSet] | None) -> tuple[Any, SessionSet]:

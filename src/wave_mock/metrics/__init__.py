@@ -2,7 +2,8 @@
 
     windows.py    periods, closed windows, timeseries buckets, RFC 3339
     sessions.py   replay one stream's events into sessions and live intervals
-    stream.py     stream analytics over a window
+    stream.py     stream analytics over a window (the reference)
+    stream_index.py  the same numbers from memoised per-stream indexes (exact.py: exact sums)
     dashboard.py  tenant dashboard over a window
 """
 
