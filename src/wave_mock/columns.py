@@ -5,7 +5,7 @@
       cols["name"|"type"|"platform"]       small int codes  -> names / types / platforms
       cols["viewer"|"session"|"stream"]    int32 codes      -> viewers / sessions / streams (-1 = no stream)
       cols["id"], odd_ids                  event ids: the number of "evt_<12 digits>", else a dict
-      cols["raw_at"|"raw_len"], blob       body bytes, concatenated in one uint8 array
+      cols["raw_at"|"raw_len"], bodies     body bytes: addresses in a ChunkedBlob (blob.py)
       rows [head, size)                    live rows; row r has absolute number base + r
 
 No Python object per event: columns cost ~60 bytes per event plus the body itself, and
@@ -25,6 +25,7 @@ from typing import Sequence
 
 import numpy as np
 
+from wave_mock.blob import BlobView, ChunkedBlob
 from wave_mock.events import EVENT_ID_PREFIX, Event, EventBatch
 
 # Positional construction of a named tuple without its generated ``__new__``.
@@ -35,7 +36,7 @@ _DTYPES: dict[str, str] = {
     "name": "i2", "type": "i2", "platform": "i1",
     "viewer": "i4", "session": "i4", "stream": "i4",
     "id": "i8",  # n of "evt_{n:012d}" (the ingest format), else -1 and the id is in odd_ids
-    "raw_at": "i8", "raw_len": "i4",  # the body's bytes: blob[raw_at - blob_base :][:raw_len]
+    "raw_at": "i8", "raw_len": "i4",  # the body's address in ``bodies`` and its length
 }
 _INTERNED = ("name", "type", "platform", "viewer", "session", "stream")
 # Compact once this many evicted rows sit at the front (and they are at least half the rows).
@@ -118,8 +119,7 @@ class Snapshot:
     tenant: str
     cols: dict[str, np.ndarray]  # live rows only
     base: int  # absolute row number of cols[...][0]
-    blob: np.ndarray
-    blob_base: int
+    bodies: BlobView
     odd_ids: dict[int, str]
     strings: dict[str, list[str]]
 
@@ -131,7 +131,7 @@ class Snapshot:
         rows = np.asarray(rows, dtype="i8")
         idx = rows - self.base
         col = {key: c[idx].tolist() for key, c in self.cols.items()}
-        s, odd_ids, blob, blob_base = self.strings, self.odd_ids, self.blob, self.blob_base
+        s, odd_ids = self.strings, self.odd_ids
 
         def label(key: str) -> list[str]:
             return list(map(s[key].__getitem__, col[key]))
@@ -143,7 +143,7 @@ class Snapshot:
             label("session"), label("viewer"), label("platform"),
             [None if code < 0 else streams[code] for code in col["stream"]],
             [None if v != v else v for v in col["value"]],  # NaN stands for None
-            [blob[at - blob_base : at - blob_base + n].tobytes() for at, n in zip(col["raw_at"], col["raw_len"])],
+            self.bodies.read(col["raw_at"], col["raw_len"]),
         )
         return [_new_event(Event, values) for values in zip(*fields)]
 
@@ -179,9 +179,7 @@ class EventTable:
         self.strings = {key: Interner(-1 if key == "stream" else None) for key in _INTERNED}
         self.cols = {key: np.empty(1024, dtype) for key, dtype in _DTYPES.items()}
         self.odd_ids: dict[int, str] = {}
-        self.blob = np.empty(1 << 16, np.uint8)
-        self.blob_base = 0  # absolute byte offset of blob[0]
-        self.blob_size = 0
+        self.bodies = ChunkedBlob()
         self.base = 0
         self.head = 0
         self.size = 0
@@ -234,30 +232,9 @@ class EventTable:
             self.odd_ids[self.base + lo + k] = ids[k]
 
     def _append_raw(self, lo: int, bodies: Sequence[bytes]) -> None:
-        data = b"".join(bodies)
-        if self.blob_size + len(data) > len(self.blob):
-            self._rebuild_blob(len(data))
-        at = self.blob_size
-        self.blob[at : at + len(data)] = np.frombuffer(data, np.uint8)
-        lengths = np.fromiter(map(len, bodies), "i8", len(bodies))
-        ends = np.cumsum(lengths)
-        self.cols["raw_at"][lo : lo + len(bodies)] = self.blob_base + at + ends - lengths
+        addresses, lengths = self.bodies.append(bodies)
+        self.cols["raw_at"][lo : lo + len(bodies)] = addresses
         self.cols["raw_len"][lo : lo + len(bodies)] = lengths
-        self.blob_size = at + len(data)
-
-    def _live_blob_start(self) -> int:
-        """Return the offset in ``blob`` of the oldest live body."""
-        if self.head >= self.size:
-            return self.blob_size
-        return int(self.cols["raw_at"][self.head]) - self.blob_base
-
-    def _rebuild_blob(self, extra: int) -> None:
-        """Copy the live bodies into a new blob (readers keep the old one)."""
-        start = self._live_blob_start()
-        live = self.blob_size - start
-        fresh = np.empty(max(1 << 16, int(_GROW * (live + extra))), np.uint8)
-        fresh[:live] = self.blob[start : self.blob_size]
-        self.blob, self.blob_base, self.blob_size = fresh, self.blob_base + start, live
 
     def _rebuild(self, capacity: int) -> None:
         """Copy the live rows into new arrays (readers keep the old ones)."""
@@ -279,9 +256,9 @@ class EventTable:
         lo = self.head
         self.head += count
         dropped = self.cols["stream"][lo : self.head].copy()
+        self.bodies.free_before(int(self.cols["raw_at"][self.head]) if self.head < self.size else self.bodies.end)
         if self.head >= _COMPACT_MIN and 2 * self.head >= self.size:
             self._rebuild(max(1024, int(_GROW * len(self))))
-            self._rebuild_blob(0)
         return dropped
 
     def snapshot(self) -> Snapshot:
@@ -289,7 +266,7 @@ class EventTable:
         lo, hi = self.head, self.size
         return Snapshot(
             tenant=self.tenant, cols={key: col[lo:hi] for key, col in self.cols.items()},
-            base=self.base + lo, blob=self.blob, blob_base=self.blob_base, odd_ids=self.odd_ids,
+            base=self.base + lo, bodies=self.bodies.view(), odd_ids=self.odd_ids,
             strings={key: interner.values for key, interner in self.strings.items()},
         )
 

@@ -1,0 +1,50 @@
+"""Chunked body storage: round trips across chunk boundaries, big bodies, freeing, old views."""
+
+from __future__ import annotations
+
+import random
+
+from wave_mock.blob import ADDRESS_BITS, FIRST_CHUNK, MAX_CHUNK, ChunkedBlob
+
+
+def _bodies(rng: random.Random, count: int, biggest: int) -> list[bytes]:
+    return [bytes([rng.randrange(256)]) * rng.randrange(1, biggest) for _ in range(count)]
+
+
+def test_bodies_round_trip_across_many_chunks() -> None:
+    rng, blob, stored = random.Random(5), ChunkedBlob(), []
+    for _ in range(40):
+        bodies = _bodies(rng, rng.randrange(1, 300), 5000)
+        addresses, lengths = blob.append(bodies)
+        stored += zip(bodies, addresses.tolist(), lengths.tolist())
+    assert len(blob.chunks) > 5  # the test crossed chunk boundaries
+    assert blob.view().read([a for _, a, _ in stored], [n for _, _, n in stored]) == [b for b, _, _ in stored]
+
+
+def test_chunks_start_small_and_double_up_to_the_cap() -> None:
+    blob = ChunkedBlob()
+    for _ in range(30):
+        blob.append([b"x" * 1_000_000])
+    sizes = [len(c) for c in blob.chunks]
+    assert sizes[0] <= max(FIRST_CHUNK, 1_000_000) and max(sizes) == MAX_CHUNK
+
+
+def test_a_body_bigger_than_a_chunk_gets_its_own() -> None:
+    blob = ChunkedBlob()
+    blob.append([b"a" * 10])
+    huge = b"h" * (MAX_CHUNK + 7)
+    addresses, lengths = blob.append([huge, b"after"])
+    assert blob.view().read(addresses.tolist(), lengths.tolist()) == [huge, b"after"]
+
+
+def test_freeing_drops_whole_chunks_but_old_views_still_read() -> None:
+    blob = ChunkedBlob()
+    first, lengths = blob.append([b"old" * 10_000] * 20)
+    view = blob.view()
+    last, _ = blob.append([b"new"])
+    blob.free_before(int(last[0]))
+    assert blob.first == int(last[0]) >> ADDRESS_BITS and len(blob.chunks) == 1
+    assert view.read(first.tolist()[:1], lengths.tolist()[:1]) == [b"old" * 10_000]
+    assert blob.view().read(last.tolist(), [3]) == [b"new"]
+    blob.free_before(blob.end)  # nothing live: only the last chunk stays, to be filled
+    assert len(blob.chunks) == 1
