@@ -238,3 +238,24 @@ def test_stream_index_is_reused_while_the_clock_moves_and_rebuilt_past_a_future_
     assert seen[0] is seen[1] is seen[2]  # same events not after now: the index answers every "now"
     assert seen[3] is not seen[2] and seen[3] is seen[4]  # a's leave reached: one rebuild
     assert stream_analytics(store, "t1", "s1", T0 + NOW + DAY, "1h")["currentViewers"] == 0
+
+
+def test_stream_indexes_equal_recomputation_on_the_demo_fixture() -> None:
+    # Generated data: millisecond timestamps and ~1,000 events per stream, the scale at which
+    # the exact prefix sums need their overflow guard.
+    from pathlib import Path
+
+    from wave_mock.fixtures.expected import TENANT, read_bodies, to_events
+    from wave_mock.seed import fixture_now
+
+    demo = Path(__file__).resolve().parents[1] / "fixtures" / "demo.jsonl"
+    now = fixture_now(demo)
+    assert now is not None
+    events = to_events(read_bodies(demo), now)
+    store = EventStore()
+    store.append(TENANT, events)
+    streams = sorted({e.stream for e in events if e.stream})
+    for clock in (now, now - 2 * HOUR - 0.25, now + HOUR):
+        for sid in streams:
+            for period in STREAM_PERIODS:
+                assert stream_analytics(store, TENANT, sid, clock, period) == stream_from_events(events, sid, clock, period)
