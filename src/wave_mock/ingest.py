@@ -192,8 +192,11 @@ def event_time(body: Mapping[str, Any], received_at: float) -> float:
 
 def event_times(items: list[dict[str, Any]], now: float) -> list[float] | None:
     """Return each valid item's event time, or None if any ``timestamp`` is out of the window."""
+    stamps = [item.get("timestamp") for item in items]
+    if stamps.count(None) == len(stamps):
+        return [now] * len(items)  # the common case: no timestamps, nothing to check
     lowest, highest = now - MAX_AGE_SECONDS, now + MAX_FUTURE_SECONDS
-    times = [now if (stamp := item.get("timestamp")) is None else parse_rfc3339(stamp) for item in items]
+    times = [now if stamp is None else parse_rfc3339(stamp) for stamp in stamps]
     if all(t is not None and lowest <= t <= highest for t in times):
         return times  # type: ignore[return-value]
     return None
