@@ -54,6 +54,16 @@ class Event(NamedTuple):
         return orjson.loads(self.raw)
 
 
+def stream_id(body: Mapping[str, Any]) -> str | None:
+    """Return ``properties.streamId`` when it is a non-empty string, else None (any body)."""
+    props = body.get("properties")
+    if isinstance(props, dict):
+        value = props.get("streamId")
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
 # The one numeric property each playback event carries; lifted out at ingest so
 # metrics never decode bodies. ``playback.error`` stores 1.0 when fatal, else 0.0.
 _VALUE_PROPERTY = {
