@@ -62,10 +62,11 @@ def serve(host: str, port: int, api_keys: tuple[str, ...], admin_token: str | No
 def default_threads(config: dict[str, Any]) -> int:
     """Return how many Python threads serve requests unless --threads says otherwise.
 
-    Requests are CPU-bound under the GIL, and every extra thread costs GIL hand-offs: one
-    thread served 9.2k single events/s against 5.3k with 16, and 100k batched events/s
-    against 77k (bench B1/B2, sides "mock" and "mock-16-threads"). Threads pay off only while requests wait:
-    injected latency sleeps, and --data-file's fsync is shared by concurrent requests.
+    Requests are CPU-bound under the GIL, and every extra thread costs GIL hand-offs: in
+    one bench run, 1 thread served 7,800 single events/s against 4,503 with 16, and 90k
+    batched events/s against 74k (B1/B2, sides "mock" and "mock-16-threads"). Threads
+    pay off only while requests wait: injected latency sleeps, and --data-file's fsync
+    is shared by concurrent requests.
     """
     return 16 if config["LATENCY_MS"] > 0 or config["DATA_FILE"] else 1
 

@@ -26,7 +26,7 @@ from typing import Sequence
 import numpy as np
 
 from wave_mock.blob import BlobView, ChunkedBlob
-from wave_mock.events import EVENT_ID_PREFIX, Event, EventBatch
+from wave_mock.events import EVENT_ID_PREFIX, Event, EventBatch, event_id
 
 # Positional construction of a named tuple without its generated ``__new__``.
 _new_event = tuple.__new__
@@ -138,7 +138,7 @@ class Snapshot:
 
         streams = s["stream"]
         fields = (
-            [odd_ids[row] if n < 0 else f"{EVENT_ID_PREFIX}{n:012d}" for row, n in zip(rows.tolist(), col["id"])],
+            [odd_ids[row] if n < 0 else event_id(n) for row, n in zip(rows.tolist(), col["id"])],
             repeat(self.tenant), col["time"], col["received"], label("name"), label("type"),
             label("session"), label("viewer"), label("platform"),
             [None if code < 0 else streams[code] for code in col["stream"]],
@@ -148,10 +148,10 @@ class Snapshot:
         return [_new_event(Event, values) for values in zip(*fields)]
 
 
-def id_number(event_id: str) -> int:
-    """Return n when ``event_id`` is exactly ``f"evt_{n:012d}"``, else -1."""
-    digits = event_id[4:]
-    if len(event_id) == 16 and event_id.startswith(EVENT_ID_PREFIX) and digits.isascii() and digits.isdigit():
+def id_number(text: str) -> int:
+    """Return n when ``text`` is exactly ``event_id(n)``, else -1."""
+    digits = text[4:]
+    if len(text) == 16 and text.startswith(EVENT_ID_PREFIX) and digits.isascii() and digits.isdigit():
         return int(digits)
     return -1
 
@@ -225,7 +225,7 @@ class EventTable:
         if all(isinstance(b.ids, range) for b in batches):
             self.cols["id"][lo : lo + len(ids)] = ids  # the numbers already (ingest's ids)
             return
-        ids = [f"{EVENT_ID_PREFIX}{n:012d}" if isinstance(n, int) else n for n in ids]
+        ids = [event_id(n) if isinstance(n, int) else n for n in ids]
         numbers = id_numbers(ids)
         self.cols["id"][lo : lo + len(ids)] = numbers
         for k in np.flatnonzero(numbers < 0).tolist():

@@ -27,6 +27,15 @@ PLATFORMS = ("web", "ios", "android")
 EVENT_ID_PREFIX = "evt_"
 
 
+def event_id(number: int) -> str:
+    """Return the id ingest gives its ``number``-th event.
+
+    >>> event_id(42)
+    'evt_000000000042'
+    """
+    return f"{EVENT_ID_PREFIX}{number:012d}"
+
+
 class Event(NamedTuple):
     """One accepted event, as metrics and the inspection API see it.
 
@@ -140,7 +149,7 @@ class EventBatch:
 
     def event_ids(self) -> list[str]:
         if isinstance(self.ids, range):
-            return [f"{EVENT_ID_PREFIX}{n:012d}" for n in self.ids]
+            return list(map(event_id, self.ids))
         return list(self.ids)
 
     def events(self) -> list[Event]:

@@ -9,7 +9,7 @@ from typing import Any, Callable, Mapping
 import orjson
 
 from wave_mock.errors import FieldError, PayloadTooLarge, TimestampConflict, ValidationFailed
-from wave_mock.events import EVENT_ID_PREFIX, Event, EventBatch, compact_json, compact_objects, make_event, make_events
+from wave_mock.events import Event, EventBatch, compact_json, compact_objects, event_id, make_event, make_events
 from wave_mock.journal import Journal
 from wave_mock.jsonbody import MAX_EVENT_BYTES
 from wave_mock.spec import Spec
@@ -33,7 +33,7 @@ class EventIds:
         self._counter = itertools.count(start)
 
     def next(self) -> str:
-        return f"{EVENT_ID_PREFIX}{next(self._counter):012d}"
+        return event_id(next(self._counter))
 
     def take(self, count: int) -> range | list[str]:
         """Return ``count`` fresh ids: the range of their numbers, as ``EventBatch`` keeps them.
@@ -44,7 +44,7 @@ class EventIds:
         numbers = list(itertools.islice(self._counter, count))
         if numbers and numbers[-1] - numbers[0] == count - 1:
             return range(numbers[0], numbers[-1] + 1)
-        return [f"{EVENT_ID_PREFIX}{n:012d}" for n in numbers]
+        return list(map(event_id, numbers))
 
 
 @dataclass
