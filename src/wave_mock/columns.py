@@ -19,8 +19,7 @@ swaps in new arrays, so a snapshot's views stay valid and untorn while writers g
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import chain, filterfalse, repeat
-from operator import attrgetter
+from itertools import filterfalse, repeat
 from typing import Sequence
 
 import numpy as np
@@ -171,6 +170,14 @@ def id_numbers(event_ids: Sequence[str]) -> np.ndarray:
     return np.where(ok, digits.astype("i8") @ _DIGIT_WEIGHTS, -1)
 
 
+# Columns that ``stage`` fills from Python lists ("raw" is staged apart, as bytes).
+_STAGED = ("time", "received", "value", *_INTERNED, "id")
+
+
+def _empty_staging() -> dict[str, list]:
+    return {key: [] for key in _STAGED}
+
+
 class EventTable:
     """One tenant's events as columns, oldest arrival first."""
 
@@ -180,6 +187,9 @@ class EventTable:
         self.cols = {key: np.empty(1024, dtype) for key, dtype in _DTYPES.items()}
         self.odd_ids: dict[int, str] = {}
         self.bodies = ChunkedBlob()
+        self.staged = _empty_staging()
+        self.staged_raw: list[bytes] = []
+        self.all_ids_numbered = True  # every staged id is a number (a ``range`` from ingest)
         self.base = 0
         self.head = 0
         self.size = 0
@@ -197,39 +207,56 @@ class EventTable:
         """Return the absolute number the next appended row will get."""
         return self.base + self.size
 
-    def append(self, batches: Sequence[EventBatch]) -> list[int]:
-        """Store the events of ``batches`` in order and return their stream codes (-1 for none)."""
-        count = sum(b.size for b in batches)
+    @property
+    def staged_rows(self) -> int:
+        """Return the number of rows staged and not yet committed."""
+        return len(self.staged["time"])
+
+    def stage(self, batch: EventBatch) -> None:
+        """Queue ``batch``'s rows for the next ``commit``, interning their strings now.
+
+        Interning while the request's strings are still in the CPU cache costs less than at
+        commit, and a numpy write costs the same for one row as for thousands, so rows wait.
+        """
+        staged, s = self.staged, self.strings
+        for key in ("time", "received", "value"):
+            staged[key].extend(getattr(batch, key))
+        for key in _INTERNED:
+            staged[key].extend(s[key].codes_of(getattr(batch, key)))
+        staged["id"].extend(batch.ids)
+        self.all_ids_numbered &= isinstance(batch.ids, range)
+        self.staged_raw.extend(batch.raw)
+
+    def commit(self) -> None:
+        """Write the staged rows into the columns, in order."""
+        count = self.staged_rows
+        if not count:
+            return
         if self.size + count > len(self.cols["time"]):
             self._rebuild(max(1024, int(_GROW * (len(self) + count))))
         lo, hi = self.size, self.size + count
-
-        def joined(key: str) -> list:
-            # All in C: no Python frame per event (single-event requests queue 1-row batches).
-            return list(chain.from_iterable(map(attrgetter(key), batches)))
-
-        cols, s = self.cols, self.strings
-        for key in ("time", "received", "value"):
-            cols[key][lo:hi] = joined(key)  # numpy converts in C (value None -> NaN)
-        for key in ("name", "type", "platform", "viewer", "session"):
-            cols[key][lo:hi] = s[key].codes_of(joined(key))
-        codes = s["stream"].codes_of(joined("stream"))
-        cols["stream"][lo:hi] = codes
-        self._append_ids(lo, batches)
-        self._append_raw(lo, joined("raw"))
+        staged, self.staged = self.staged, _empty_staging()
+        for key, values in staged.items():
+            if key != "id":
+                self.cols[key][lo:hi] = values  # numpy converts in C (value None -> NaN)
+        self._append_ids(lo, staged["id"])
+        self._append_raw(lo, self.staged_raw)
+        self.staged_raw, self.all_ids_numbered = [], True
         self.size = hi
-        return codes
 
-    def _append_ids(self, lo: int, batches: Sequence[EventBatch]) -> None:
-        ids = list(chain.from_iterable(map(attrgetter("ids"), batches)))
-        if all(isinstance(b.ids, range) for b in batches):
+    def stream_codes(self, start: int, end: int) -> np.ndarray:
+        """Return the stream codes of absolute rows [start, end) (-1 for none)."""
+        return self.cols["stream"][start - self.base : end - self.base]
+
+    def _append_ids(self, lo: int, ids: list[int | str]) -> None:
+        if self.all_ids_numbered:
             self.cols["id"][lo : lo + len(ids)] = ids  # the numbers already (ingest's ids)
             return
-        ids = [event_id(n) if isinstance(n, int) else n for n in ids]
-        numbers = id_numbers(ids)
+        texts = [event_id(n) if isinstance(n, int) else n for n in ids]
+        numbers = id_numbers(texts)
         self.cols["id"][lo : lo + len(ids)] = numbers
         for k in np.flatnonzero(numbers < 0).tolist():
-            self.odd_ids[self.base + lo + k] = ids[k]
+            self.odd_ids[self.base + lo + k] = texts[k]
 
     def _append_raw(self, lo: int, bodies: Sequence[bytes]) -> None:
         addresses, lengths = self.bodies.append(bodies)

@@ -5,7 +5,7 @@
       TenantIndex           per tenant
         table               EventTable: the tenant's events as numpy columns, oldest arrival first
         streams[id]         StreamIndex: absolute row numbers of that stream's events, arrival order
-        pending, dropping   appends and evictions queued until the next flush (any read flushes)
+        staged, dropping    appends and evictions queued until the next flush (any read flushes)
         counters            accepted / rejected / evicted
 
 Events are stored as columns, not ``Event`` objects (a third of the memory); ``events()``
@@ -58,14 +58,17 @@ class StreamIndex:
 class TenantIndex:
     """Everything stored for one tenant.
 
-    Appends and evictions are queued (``pending``, ``dropping``) and reach the columns and
-    stream indexes at the next ``flush``: a numpy append costs the same for one row as for
-    a thousand, so single-event requests must not pay it each. Every reader flushes first
-    (the store does it under the lock), so queries never see the queue.
+    Writes are queued: appended rows are staged in the table and evictions counted
+    (``dropping``) until enough pile up or a reader comes; a numpy write costs the same
+    for one row as for thousands, so single-event requests must not pay it each. The
+    stream indexes are brought up to date only for readers (``indexed_end`` marks how far
+    they reach): grouping a million rows by stream once is far cheaper than grouping a few
+    thousand at a time, and a write-only load never pays it. Every reader flushes first
+    (the store does it under the lock), so queries never see a queue.
     """
 
     __slots__ = ("table", "streams", "memo", "sessions", "version", "accepted", "rejected", "evicted",
-                 "pending", "pending_rows", "dropping")
+                 "dropping", "indexed_end")
 
     def __init__(self, tenant: str) -> None:
         self.table = EventTable(tenant)
@@ -78,63 +81,68 @@ class TenantIndex:
         self.accepted = 0
         self.rejected = 0
         self.evicted = 0
-        self.pending: list[EventBatch] = []  # appended, not yet in the columns
-        self.pending_rows = 0
-        self.dropping = 0  # evicted, still in the columns or in ``pending``
+        self.dropping = 0  # evicted, still in the columns or staged
+        self.indexed_end = 0  # absolute row: the stream indexes hold every live row below it
 
     def add(self, batch: EventBatch) -> None:
-        """Queue a batch of events for indexing."""
-        self.pending.append(batch)
-        self.pending_rows += batch.size
+        """Queue a batch of events for storing."""
+        self.table.stage(batch)
         self._changed()
-        if self.pending_rows >= _FLUSH_ROWS:
-            self.flush()
+        if self.table.staged_rows >= _FLUSH_ROWS:
+            self._write()
 
     def drop_oldest(self, count: int) -> None:
-        """Queue the unindexing of this tenant's ``count`` oldest arrivals."""
+        """Queue the removal of this tenant's ``count`` oldest arrivals."""
         self.dropping += count
         self.evicted += count
         self._changed()
         if self.dropping >= _FLUSH_ROWS:
-            self.flush()
+            self._write()
 
     def flush(self) -> None:
-        """Index queued events, then drop queued evictions (call under the store lock).
+        """Apply queued writes and bring the stream indexes up to date (call under the store lock)."""
+        self._write()
+        self._index_streams()
+
+    def _write(self) -> None:
+        """Commit staged rows, then drop queued evictions.
 
         Appends add at the new end and evictions take from the old end, so applying all
         queued appends before all queued evictions leaves the same rows as arrival order.
         """
-        if self.pending:
-            pending, self.pending, self.pending_rows = self.pending, [], 0
-            self._index(pending)
+        self.table.commit()
         if self.dropping:
             count, self.dropping = self.dropping, 0
             self._unindex(count)
 
-    def _index(self, batches: Sequence[EventBatch]) -> None:
-        first = self.table.end_row
-        codes = self.table.append(batches)
-        self._changed()
+    def _index_streams(self) -> None:
+        start, end = self.indexed_end, self.table.end_row
+        if start >= end:
+            return
+        self.indexed_end = end
         # Group the new rows by stream: a stable sort keeps each group in arrival order.
-        codes = np.asarray(codes, "i4")
+        codes = self.table.stream_codes(start, end)
         order = np.argsort(codes, kind="stable")
         ordered = codes[order]
         bounds = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
         starts, ends = [0, *bounds.tolist()], [*bounds.tolist(), len(ordered)]
-        rows = order + first
+        rows = order + start
         names = self.table.strings["stream"].values
-        for code, start, end in zip(ordered[starts].tolist(), starts, ends):
+        for code, lo, hi in zip(ordered[starts].tolist(), starts, ends):
             if code < 0:
                 continue
             stream = self.streams.get(names[code])
             if stream is None:
                 stream = self.streams[names[code]] = StreamIndex()
-            stream.rows.extend(rows[start:end])
+            stream.rows.extend(rows[lo:hi])
             stream.changed(self.version)
 
     def _unindex(self, count: int) -> None:
-        # Every index keeps arrival order, so the oldest rows are a prefix of each.
-        codes = self.table.drop_oldest(count)
+        # Every index keeps arrival order, so the oldest rows are a prefix of each; rows at
+        # or past ``indexed_end`` were never indexed.
+        first = self.table.first_row
+        codes = self.table.drop_oldest(count)[: max(0, self.indexed_end - first)]
+        self.indexed_end = max(self.indexed_end, self.table.first_row)
         self._changed()
         names = self.table.strings["stream"].values
         present = codes[codes >= 0]
@@ -151,7 +159,7 @@ class TenantIndex:
         self.memo.clear()
 
     def __len__(self) -> int:
-        return len(self.table) + self.pending_rows - self.dropping
+        return len(self.table) + self.table.staged_rows - self.dropping
 
 
 def _select(
