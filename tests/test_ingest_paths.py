@@ -85,10 +85,10 @@ def test_one_bad_item_sends_the_batch_item_by_item(spoil: Any) -> None:
 ])
 def test_compact_objects_equals_encoding_each_body(tricky: dict[str, Any]) -> None:
     bodies = [dict(b) for b in BODIES[:50]]
-    assert compact_objects(bodies) == [compact_json(b) for b in bodies]
+    assert list(compact_objects(bodies)) == [compact_json(b) for b in bodies]
     bodies[7] = {**bodies[7], "properties": tricky}
-    assert compact_objects(bodies) == [compact_json(b) for b in bodies]
-    assert compact_objects(bodies[7:8]) == [compact_json(bodies[7])]
+    assert list(compact_objects(bodies)) == [compact_json(b) for b in bodies]
+    assert list(compact_objects(bodies[7:8])) == [compact_json(bodies[7])]
 
 
 def test_taken_ids_are_consecutive_and_shared_with_single_ids() -> None:

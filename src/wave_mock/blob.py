@@ -59,22 +59,32 @@ class ChunkedBlob:
     def append(self, bodies: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
         """Store ``bodies`` in order and return their addresses and lengths."""
         lengths = np.fromiter(map(len, bodies), "i8", len(bodies))
-        data = np.frombuffer(b"".join(bodies), np.uint8)
-        addresses = np.empty(len(bodies), "i8")
-        done = taken = 0  # bodies placed, bytes of ``data`` placed
-        while done < len(bodies):
-            ends = np.cumsum(lengths[done:])
+        return self.append_slices(b"".join(bodies), np.cumsum(lengths) - lengths, lengths)
+
+    def append_slices(self, data: bytes, starts: Sequence[int], lengths: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Store the bodies ``data[starts[i] : starts[i] + lengths[i]]`` (in increasing order).
+
+        Each run of bodies that fits a chunk is copied with whatever lies between them, in
+        one copy: a batch's bodies separated by commas cost a byte each, not a copy each.
+        """
+        buffer = np.frombuffer(data, np.uint8)
+        starts, lengths = np.asarray(starts, "i8"), np.asarray(lengths, "i8")
+        addresses = np.empty(len(lengths), "i8")
+        done = 0
+        while done < len(lengths):
+            origin = int(starts[done])
+            ends = starts[done:] + lengths[done:] - origin  # where each body ends, from ``origin``
             room = len(self.chunks[-1]) - self.fill if self.chunks else 0
             fit = int(np.searchsorted(ends, room, "right"))
             if not fit:
                 self._open_chunk(int(lengths[done]))
                 continue
             size = int(ends[fit - 1])
-            self.chunks[-1][self.fill : self.fill + size] = data[taken : taken + size]
+            self.chunks[-1][self.fill : self.fill + size] = buffer[origin : origin + size]
             number = self.first + len(self.chunks) - 1
-            addresses[done : done + fit] = (number << ADDRESS_BITS) + self.fill + ends[:fit] - lengths[done : done + fit]
+            addresses[done : done + fit] = (number << ADDRESS_BITS) + self.fill + starts[done : done + fit] - origin
             self.fill += size
-            done, taken = done + fit, taken + size
+            done += fit
         return addresses, lengths
 
     def free_before(self, address: int) -> None:

@@ -25,7 +25,7 @@ from typing import Sequence
 import numpy as np
 
 from wave_mock.blob import BlobView, ChunkedBlob
-from wave_mock.events import EVENT_ID_PREFIX, Event, EventBatch, event_id
+from wave_mock.events import EVENT_ID_PREFIX, Event, EventBatch, PackedBodies, event_id
 
 # Positional construction of a named tuple without its generated ``__new__``.
 _new_event = tuple.__new__
@@ -188,7 +188,10 @@ class EventTable:
         self.odd_ids: dict[int, str] = {}
         self.bodies = ChunkedBlob()
         self.staged = _empty_staging()
-        self.staged_raw: list[bytes] = []
+        # Staged bodies: in the blob at these addresses, or still loose (written at commit).
+        self.staged_at: list[np.ndarray] = []
+        self.staged_len: list[np.ndarray] = []
+        self.loose_bodies: list[bytes] = []
         self.all_ids_numbered = True  # every staged id is a number (a ``range`` from ingest)
         self.base = 0
         self.head = 0
@@ -225,7 +228,7 @@ class EventTable:
             staged[key].extend(s[key].codes_of(getattr(batch, key)))
         staged["id"].extend(batch.ids)
         self.all_ids_numbered &= isinstance(batch.ids, range)
-        self.staged_raw.extend(batch.raw)
+        self._stage_bodies(batch.raw)
 
     def commit(self) -> None:
         """Write the staged rows into the columns, in order."""
@@ -240,9 +243,32 @@ class EventTable:
             if key != "id":
                 self.cols[key][lo:hi] = values  # numpy converts in C (value None -> NaN)
         self._append_ids(lo, staged["id"])
-        self._append_raw(lo, self.staged_raw)
-        self.staged_raw, self.all_ids_numbered = [], True
+        self._write_loose_bodies()
+        self.cols["raw_at"][lo:hi] = np.concatenate(self.staged_at)
+        self.cols["raw_len"][lo:hi] = np.concatenate(self.staged_len)
+        self.staged_at, self.staged_len, self.all_ids_numbered = [], [], True
         self.size = hi
+
+    def _stage_bodies(self, bodies: Sequence[bytes]) -> None:
+        """Write a batch's bodies to the blob now, in one copy, when they come packed.
+
+        Loose bodies (single events) wait and go in together, before any later body, so
+        the blob keeps arrival order (eviction frees chunks below the oldest live row).
+        """
+        if isinstance(bodies, PackedBodies):
+            self._write_loose_bodies()
+            self._staged_addresses(self.bodies.append_slices(bodies.data, bodies.starts, bodies.lengths))
+        else:
+            self.loose_bodies.extend(bodies)
+
+    def _write_loose_bodies(self) -> None:
+        if self.loose_bodies:
+            self._staged_addresses(self.bodies.append(self.loose_bodies))
+            self.loose_bodies = []
+
+    def _staged_addresses(self, placed: tuple[np.ndarray, np.ndarray]) -> None:
+        self.staged_at.append(placed[0])
+        self.staged_len.append(placed[1])
 
     def stream_codes(self, start: int, end: int) -> np.ndarray:
         """Return the stream codes of absolute rows [start, end) (-1 for none)."""
@@ -257,11 +283,6 @@ class EventTable:
         self.cols["id"][lo : lo + len(ids)] = numbers
         for k in np.flatnonzero(numbers < 0).tolist():
             self.odd_ids[self.base + lo + k] = texts[k]
-
-    def _append_raw(self, lo: int, bodies: Sequence[bytes]) -> None:
-        addresses, lengths = self.bodies.append(bodies)
-        self.cols["raw_at"][lo : lo + len(bodies)] = addresses
-        self.cols["raw_len"][lo : lo + len(bodies)] = lengths
 
     def _rebuild(self, capacity: int) -> None:
         """Copy the live rows into new arrays (readers keep the old ones)."""

@@ -122,7 +122,7 @@ class Ingestor:
         if times is None:
             return None
         raws = compact_objects(items)
-        if max(map(len, raws)) > MAX_EVENT_BYTES:
+        if max(raws.lengths, default=0) > MAX_EVENT_BYTES:
             return None
         return make_events(items, ids=self.ids.take(len(items)), tenant=tenant, times=times,
                            received=[received_at] * len(items), raws=raws)
