@@ -7,6 +7,7 @@ import threading
 import pytest
 from tests.metrics.metric_builders import T0, Builder
 
+from wave_mock import columns
 from wave_mock.store import EventStore
 
 
@@ -47,6 +48,20 @@ def test_event_filters_select_matching_events(ev: Builder) -> None:
     assert ids(user_id="u1") == ["e000001"]
     assert ids(since=T0 + 10) == ["e000003", "e000002"]
     assert ids(stream_id="nope") == []
+
+
+def test_session_and_user_filters_stay_exact_when_their_hashes_collide(
+    ev: Builder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(columns, "key_hash", lambda value: 7)  # every viewer and session collide
+    store = EventStore()
+    store.append("t1", [
+        ev("viewer.joined", 0, viewer="u1", session="a", stream="s1"),
+        ev("viewer.joined", 1, viewer="u2", session="b", stream="s1"),
+    ])
+    assert [e.event_id for e in store.events("t1", session_id="b")] == ["e000002"]
+    assert [e.event_id for e in store.events("t1", user_id="u1")] == ["e000001"]
+    assert [(e.viewer, e.session) for e in store.events("t1")] == [("u2", "b"), ("u1", "a")]
 
 
 def test_append_is_all_or_nothing(ev: Builder) -> None:

@@ -54,7 +54,7 @@ from wave_mock.store import EventStore, StreamIndex, TenantIndex
 _DASHBOARD_MEMO_SIZE = 8
 _QUERIED = "dashboard queried"  # tenant memo: a dashboard was computed at this store version
 _EMPTY_F = np.zeros(0, "f8")
-_EMPTY_I = np.zeros(0, "i4")
+_EMPTY_I = np.zeros(0, "i8")  # viewer hashes
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +119,7 @@ def _replay(snap: Snapshot, ordered: Sorted, k: int) -> Replayed:
     viewers, starts, ends = zip(*sessions)
     return Replayed(
         k, np.array(starts, "f8"), np.array([np.inf if e is None else e for e in ends], "f8"),
-        np.array(viewers, "i4"), timeline.live,
+        np.array(viewers, "i8"), timeline.live,
     )
 
 

@@ -3,13 +3,22 @@
     EventTable
       cols["time"|"received"|"value"]      float64 (value NaN = None)
       cols["name"|"type"|"platform"]       small int codes  -> names / types / platforms
-      cols["viewer"|"session"|"stream"]    int32 codes      -> viewers / sessions / streams (-1 = no stream)
+      cols["stream"]                       int32 codes      -> streams (-1 = no stream)
+      cols["viewer"|"session"]             64-bit hashes of the viewer key and sessionId
       cols["id"], odd_ids                  event ids: the number of "evt_<12 digits>", else a dict
       cols["raw_at"|"raw_len"], bodies     body bytes: addresses in a ChunkedBlob (blob.py)
       rows [head, size)                    live rows; row r has absolute number base + r
 
-No Python object per event: columns cost ~60 bytes per event plus the body itself, and
+No Python object per event: columns cost ~70 bytes per event plus the body itself, and
 nothing small is left behind to fragment the heap.
+
+Viewers and sessions are told apart by their 64-bit ``hash()`` rather than by interned
+codes: there can be as many of them as events, and looking each one up in a dict that big
+was the largest cost of batch ingest (bench B2: 1.2 us per lookup with 1M distinct ids on
+our VMs, against ~30 ns to hash a string the request just parsed). Metrics only compare
+them, so hashes serve; two distinct ids share a hash with probability about n**2 / 2**65
+(3 in 100 million for a full store of 1M distinct ids). Their strings are read back
+from the bodies, and ``EventStore.events`` checks filters on them against the bodies.
 
 Readers take a ``Snapshot`` under the store lock and compute without it: rows below
 ``size`` are never written again, eviction only moves ``head``, and growth or compaction
@@ -23,9 +32,10 @@ from itertools import filterfalse, repeat
 from typing import Sequence
 
 import numpy as np
+import orjson
 
 from wave_mock.blob import BlobView, ChunkedBlob
-from wave_mock.events import EVENT_ID_PREFIX, Event, EventBatch, PackedBodies, event_id
+from wave_mock.events import EVENT_ID_PREFIX, Event, EventBatch, PackedBodies, event_id, viewer_keys
 
 # Positional construction of a named tuple without its generated ``__new__``.
 _new_event = tuple.__new__
@@ -33,11 +43,13 @@ _new_event = tuple.__new__
 _DTYPES: dict[str, str] = {
     "time": "f8", "received": "f8", "value": "f8",
     "name": "i2", "type": "i2", "platform": "i1",
-    "viewer": "i4", "session": "i4", "stream": "i4",
+    "viewer": "i8", "session": "i8", "stream": "i4",
     "id": "i8",  # n of "evt_{n:012d}" (the ingest format), else -1 and the id is in odd_ids
     "raw_at": "i8", "raw_len": "i4",  # the body's address in ``bodies`` and its length
 }
-_INTERNED = ("name", "type", "platform", "viewer", "session", "stream")
+_INTERNED = ("name", "type", "platform", "stream")
+_HASHED = ("viewer", "session")
+key_hash = hash  # what _HASHED columns store (a name, so tests can force collisions)
 # Compact once this many evicted rows sit at the front (and they are at least half the rows).
 _COMPACT_MIN = 4096
 # Growth factor of full arrays: small, because the slack is resident memory per stored event.
@@ -136,13 +148,15 @@ class Snapshot:
             return list(map(s[key].__getitem__, col[key]))
 
         streams = s["stream"]
+        raws = self.bodies.read(col["raw_at"], col["raw_len"])
+        bodies = list(map(orjson.loads, raws))  # viewer and session are stored as hashes only
         fields = (
             [odd_ids[row] if n < 0 else event_id(n) for row, n in zip(rows.tolist(), col["id"])],
             repeat(self.tenant), col["time"], col["received"], label("name"), label("type"),
-            label("session"), label("viewer"), label("platform"),
+            [b["sessionId"] for b in bodies], viewer_keys(bodies), label("platform"),
             [None if code < 0 else streams[code] for code in col["stream"]],
             [None if v != v else v for v in col["value"]],  # NaN stands for None
-            self.bodies.read(col["raw_at"], col["raw_len"]),
+            raws,
         )
         return [_new_event(Event, values) for values in zip(*fields)]
 
@@ -171,7 +185,7 @@ def id_numbers(event_ids: Sequence[str]) -> np.ndarray:
 
 
 # Columns that ``stage`` fills from Python lists ("raw" is staged apart, as bytes).
-_STAGED = ("time", "received", "value", *_INTERNED, "id")
+_STAGED = ("time", "received", "value", *_INTERNED, *_HASHED, "id")
 
 
 def _empty_staging() -> dict[str, list]:
@@ -226,6 +240,8 @@ class EventTable:
             staged[key].extend(getattr(batch, key))
         for key in _INTERNED:
             staged[key].extend(s[key].codes_of(getattr(batch, key)))
+        for key in _HASHED:
+            staged[key].extend(map(key_hash, getattr(batch, key)))
         staged["id"].extend(batch.ids)
         self.all_ids_numbered &= isinstance(batch.ids, range)
         self._stage_bodies(batch.raw)
@@ -323,5 +339,8 @@ class EventTable:
         return self.snapshot().events(rows)
 
     def lookup(self, key: str, value: str) -> int | None:
-        """Return the code of an interned ``value`` in column ``key``, None if never seen."""
+        """Return what column ``key`` stores for ``value``: its code (None if never seen), or
+        its hash for the hashed columns (which other values may share: check the bodies)."""
+        if key in _HASHED:
+            return key_hash(value)
         return self.strings[key].codes.get(value)

@@ -200,13 +200,16 @@ def make_events(
         metric_value(name, p) if stream is not None and name in _VALUED_NAMES else None
         for name, p, stream in zip(names, props, streams)
     ]
-    # The viewer: userId, else anonymousId, else sessionId.
-    viewers = [b.get("userId") or b.get("anonymousId") or b["sessionId"] for b in bodies]
     return EventBatch(
         tenant, ids, times, received, names, [b["eventType"] for b in bodies], [b["sessionId"] for b in bodies],
-        viewers, [b.get("platform", "web") for b in bodies], streams, values,
+        viewer_keys(bodies), [b.get("platform", "web") for b in bodies], streams, values,
         list(map(compact_json, bodies)) if raws is None else raws,
     )
+
+
+def viewer_keys(bodies: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Return who each valid body counts as a viewer of: userId, else anonymousId, else sessionId."""
+    return [b.get("userId") or b.get("anonymousId") or b["sessionId"] for b in bodies]
 
 
 def compact_json(body: Any) -> bytes:

@@ -277,13 +277,16 @@ class EventStore:
             else:
                 rows = np.arange(table.first_row, table.end_row, dtype="i8")
             rows = _select(index, rows, event_name, event_type, session_id, user_id, since)[::-1]
-            if user_id is None:
+            if user_id is None and session_id is None:
                 return table.events(rows[:limit])
             out: list[Event] = []
-            # The viewer key equals userId whenever one was sent; decode only those candidates.
+            # The columns hold hashes of these, and the viewer key equals userId only when one
+            # was sent: the rows are candidates, checked on the bodies a page at a time.
             for start in range(0, len(rows), limit):
                 for e in table.events(rows[start : start + limit]):
-                    if e.body.get("userId") == user_id:
+                    if (session_id is None or e.session == session_id) and (
+                        user_id is None or e.body.get("userId") == user_id
+                    ):
                         out.append(e)
                         if len(out) >= limit:
                             return out

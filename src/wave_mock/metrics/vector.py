@@ -59,8 +59,9 @@ def bucket_of(bucket_starts: np.ndarray, times: np.ndarray) -> np.ndarray:
     return k
 
 
-def _distinct(codes: np.ndarray) -> int:
-    return int(np.count_nonzero(np.bincount(codes))) if len(codes) else 0
+def _distinct(keys: np.ndarray) -> int:
+    """Count distinct values (viewer and session hashes: not dense codes, so no bincount)."""
+    return len(np.unique(keys))
 
 
 def _by_code(codes: np.ndarray, labels: Sequence[str]) -> dict[str, int]:
@@ -142,12 +143,14 @@ def active_per_bucket(viewers: np.ndarray, first: np.ndarray, last: np.ndarray, 
     if not len(viewers):
         return [0] * buckets
     stride = buckets + 1
-    keyed = viewers.astype(np.int64) * stride + last
-    reach = np.maximum.accumulate(keyed)
+    # Viewer keys are hashes: number the viewers 0, 1, ... in their sorted order instead.
+    own = np.zeros(len(viewers), np.int64)
+    np.cumsum(viewers[1:] != viewers[:-1], out=own[1:])
+    own *= stride
+    reach = np.maximum.accumulate(own + last)
     previous = np.empty_like(reach)
     previous[0] = -1
     previous[1:] = reach[:-1]
-    own = viewers.astype(np.int64) * stride
     prev_last = np.where(previous >= own, previous - own, -1)
     begin = np.maximum(first, prev_last + 1)
     adds = begin <= last
