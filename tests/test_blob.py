@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import weakref
 
 from wave_mock.blob import ADDRESS_BITS, FIRST_CHUNK, MAX_CHUNK, ChunkedBlob
 
@@ -48,3 +49,39 @@ def test_freeing_drops_whole_chunks_but_old_views_still_read() -> None:
     assert blob.view().read(last.tolist(), [3]) == [b"new"]
     blob.free_before(blob.end)  # nothing live: only the last chunk stays, to be filled
     assert len(blob.chunks) == 1
+
+
+
+def _freed_full_chunk(blob: ChunkedBlob) -> tuple[weakref.ref, int]:
+    """Fill a full-size chunk and open the next; return a weak reference to it (a strong one
+    would stop its reuse) and one body address in it."""
+    while not blob.chunks or len(blob.chunks[-1]) < MAX_CHUNK:
+        blob.append([b"a" * 1_000_000])
+    full = weakref.ref(blob.chunks[-1])
+    (inside,), _ = blob.append([b"b" * 1_000_000])
+    while blob.chunks[-1] is full():
+        blob.append([b"c" * 1_000_000])
+    return full, int(inside)
+
+
+def _open_next_chunk(blob: ChunkedBlob) -> object:
+    current = blob.chunks[-1]
+    while blob.chunks[-1] is current:
+        blob.append([b"d" * 1_000_000])
+    return blob.chunks[-1]
+
+
+def test_a_freed_full_size_chunk_is_reused_for_the_next_one() -> None:
+    blob = ChunkedBlob()
+    full, _ = _freed_full_chunk(blob)
+    blob.free_before(blob.end - blob.fill)  # all chunks but the last: ``full`` is the latest freed
+    assert _open_next_chunk(blob) is full()
+
+
+def test_a_freed_chunk_a_reader_still_holds_is_not_reused() -> None:
+    blob = ChunkedBlob()
+    full, inside = _freed_full_chunk(blob)
+    held = blob.view()
+    blob.free_before(blob.end - blob.fill)
+    assert full() is not None and _open_next_chunk(blob) is not full()
+    assert held.read([inside], [1_000_000]) == [b"b" * 1_000_000]

@@ -14,6 +14,7 @@ changed in place, and stored bytes are never rewritten, so a view stays valid.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -47,6 +48,7 @@ class ChunkedBlob:
         self.chunks: tuple[np.ndarray, ...] = ()
         self.first = 0  # chunk number of chunks[0]
         self.fill = 0  # bytes used in the last chunk
+        self.spare: np.ndarray | None = None  # the latest freed full-size chunk
 
     def view(self) -> BlobView:
         return BlobView(self.chunks, self.first)
@@ -91,11 +93,26 @@ class ChunkedBlob:
         """Drop the chunks wholly before ``address`` (the oldest live body, or ``end``)."""
         keep_from = (address >> ADDRESS_BITS) - self.first
         if keep_from > 0:
+            freed = self.chunks[keep_from - 1]
             self.chunks = self.chunks[keep_from:]
             self.first += keep_from
+            if len(freed) == MAX_CHUNK:
+                self.spare = freed
 
     def _open_chunk(self, at_least: int) -> None:
         last = len(self.chunks[-1]) if self.chunks else FIRST_CHUNK // 2
         size = max(min(2 * last, MAX_CHUNK), at_least)
-        self.chunks = (*self.chunks, np.empty(size, np.uint8))
+        self.chunks = (*self.chunks, self._new_chunk(size))
         self.fill = 0
+
+    def _new_chunk(self, size: int) -> np.ndarray:
+        """Return a chunk of ``size`` bytes: the spare freed chunk when nothing reads it.
+
+        A full store frees a chunk for every one it opens; reusing it saves faulting in
+        8 MiB of fresh pages (~10 ms on our VMs). ``spare`` holds one reference and
+        getrefcount's argument another; a reader's ``BlobView`` would add one.
+        """
+        spare, self.spare = self.spare, None
+        if spare is not None and len(spare) == size and sys.getrefcount(spare) <= 2:
+            return spare
+        return np.empty(size, np.uint8)
