@@ -8,8 +8,9 @@ from typing import Any
 import orjson
 import pytest
 
-from wave_mock.events import EventBatch, compact_json, compact_objects, make_event
+from wave_mock.events import EventBatch, compact_json, make_event
 from wave_mock.ingest import EventIds, Ingestor
+from wave_mock.packed import compact_objects
 from wave_mock.resources import spec_path
 from wave_mock.spec import Spec
 from wave_mock.store import EventStore

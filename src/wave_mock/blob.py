@@ -60,17 +60,28 @@ class ChunkedBlob:
 
     def append(self, bodies: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
         """Store ``bodies`` in order and return their addresses and lengths."""
-        lengths = np.fromiter(map(len, bodies), "i8", len(bodies))
+        lengths = np.fromiter(map(len, bodies), np.int64, len(bodies))
         return self.append_slices(b"".join(bodies), np.cumsum(lengths) - lengths, lengths)
 
-    def append_slices(self, data: bytes, starts: Sequence[int], lengths: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-        """Store the bodies ``data[starts[i] : starts[i] + lengths[i]]`` (in increasing order).
+    def append_slices(self, data: bytes, starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Store the bodies ``data[starts[i] : starts[i] + lengths[i]]`` (int64 arrays, increasing).
 
         Each run of bodies that fits a chunk is copied with whatever lies between them, in
         one copy: a batch's bodies separated by commas cost a byte each, not a copy each.
         """
-        buffer = np.frombuffer(data, np.uint8)
-        starts, lengths = np.asarray(starts, "i8"), np.asarray(lengths, "i8")
+        if not len(lengths):
+            return starts, lengths
+        origin = int(starts[0])
+        span = int(starts[-1] + lengths[-1]) - origin
+        if self.chunks and span <= len(self.chunks[-1]) - self.fill:
+            # The usual case (a batch into a chunk with room): one copy, one add.
+            self.chunks[-1][self.fill : self.fill + span] = np.frombuffer(data, np.uint8, span, origin)
+            at = ((self.first + len(self.chunks) - 1) << ADDRESS_BITS) + self.fill - origin
+            self.fill += span
+            return starts + at, lengths
+        return self._append_across_chunks(np.frombuffer(data, np.uint8), starts, lengths)
+
+    def _append_across_chunks(self, buffer: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         addresses = np.empty(len(lengths), "i8")
         done = 0
         while done < len(lengths):

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from itertools import accumulate, repeat
-from typing import Any, Mapping, NamedTuple, Sequence, overload
+from itertools import repeat
+from typing import Any, Mapping, NamedTuple, Sequence
 
 import orjson
 
@@ -219,53 +219,3 @@ def compact_json(body: Any) -> bytes:
     ~10x smaller (and is faster than keeping the big buffers).
     """
     return bytes(memoryview(orjson.dumps(body)))
-
-
-class PackedBodies(Sequence[bytes]):
-    """Bodies as slices of one buffer, so a batch's bodies reach storage in one copy.
-
-    Item ``i`` is ``data[starts[i] : starts[i] + lengths[i]]``; what lies between items
-    (a comma, say) is not part of any of them.
-    """
-
-    __slots__ = ("data", "starts", "lengths")
-
-    def __init__(self, data: bytes, starts: list[int], lengths: list[int]) -> None:
-        self.data, self.starts, self.lengths = data, starts, lengths
-
-    @classmethod
-    def of(cls, bodies: Sequence[bytes]) -> "PackedBodies":
-        """Pack separate bodies back to back."""
-        lengths = list(map(len, bodies))
-        return cls(b"".join(bodies), list(accumulate(lengths[:-1], initial=0)), lengths)
-
-    def __len__(self) -> int:
-        return len(self.lengths)
-
-    @overload
-    def __getitem__(self, index: int) -> bytes: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[bytes]: ...
-    def __getitem__(self, index: int | slice) -> bytes | list[bytes]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        start = self.starts[index]
-        return self.data[start : start + self.lengths[index]]
-
-
-def compact_objects(bodies: list[dict[str, Any]]) -> PackedBodies:
-    """Return ``compact_json`` of each body, encoding the whole list at once when possible.
-
-    One encode of a 100-event list costs about half of 100 encodes, and the bodies stay
-    where the encoder put them (``PackedBodies``). It splits on ``},{``: every boundary
-    between items is exactly that, so when the piece count matches there is no other
-    occurrence and the split is exact; otherwise each body is encoded alone.
-    """
-    encoded = orjson.dumps(bodies)
-    parts = encoded[2:-2].split(b"},{")  # [2:-2] drops the list's "[{" and "}]"
-    if len(parts) != len(bodies):
-        return PackedBodies.of(list(map(compact_json, bodies)))
-    lengths = [len(part) + 2 for part in parts]  # each item gets its braces back
-    # Item 0 starts after "["; each next one after the previous item and a comma.
-    starts = list(accumulate(lengths[:-1], lambda at, n: at + n + 1, initial=1))
-    return PackedBodies(encoded, starts, lengths)

@@ -9,8 +9,9 @@ from typing import Any, Callable, Mapping
 import orjson
 
 from wave_mock.errors import FieldError, PayloadTooLarge, TimestampConflict, ValidationFailed
-from wave_mock.events import Event, EventBatch, compact_json, compact_objects, event_id, make_event, make_events
+from wave_mock.events import Event, EventBatch, compact_json, event_id, make_event, make_events
 from wave_mock.journal import Journal
+from wave_mock.packed import compact_objects
 from wave_mock.jsonbody import MAX_EVENT_BYTES
 from wave_mock.spec import Spec
 from wave_mock.store import EventStore
@@ -122,7 +123,7 @@ class Ingestor:
         if times is None:
             return None
         raws = compact_objects(items)
-        if max(raws.lengths, default=0) > MAX_EVENT_BYTES:
+        if raws.longest() > MAX_EVENT_BYTES:
             return None
         return make_events(items, ids=self.ids.take(len(items)), tenant=tenant, times=times,
                            received=[received_at] * len(items), raws=raws)
