@@ -9,7 +9,7 @@
       cols["raw_at"|"raw_len"], bodies     body bytes: addresses in a ChunkedBlob (blob.py)
       rows [head, size)                    live rows; row r has absolute number base + r
 
-No Python object per event: columns cost ~70 bytes per event plus the body itself, and
+No Python object per event: columns cost 77 bytes per event plus the body itself, and
 nothing small is left behind to fragment the heap.
 
 Viewers and sessions are told apart by their 64-bit ``hash()`` rather than by interned
@@ -22,7 +22,8 @@ from the bodies, and ``EventStore.events`` checks filters on them against the bo
 
 Readers take a ``Snapshot`` under the store lock and compute without it: rows below
 ``size`` are never written again, eviction only moves ``head``, and growth or compaction
-swaps in new arrays, so a snapshot's views stay valid and untorn while writers go on.
+moves rows in place only while no snapshot shares the arrays (else into new arrays), so
+a snapshot's views stay valid and untorn while writers go on.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ _DTYPES: dict[str, str] = {
 }
 _INTERNED = ("name", "type", "platform", "stream")
 _HASHED = ("viewer", "session")
+_NAN = float("nan")
 key_hash = hash  # what _HASHED columns store (a name, so tests can force collisions)
 # Compact once this many evicted rows sit at the front (and they are at least half the rows).
 _COMPACT_MIN = 4096
@@ -263,8 +265,9 @@ class EventTable:
         commit, and a numpy write costs the same for one row as for thousands, so rows wait.
         """
         staged, s = self.staged, self.strings
-        for key in ("time", "received", "value"):
-            staged[key].extend(getattr(batch, key))
+        staged["time"].extend(batch.time)
+        staged["received"].extend(batch.received)
+        staged["value"].extend([_NAN if v is None else v for v in batch.value])  # fromiter takes no None
         for key in _INTERNED:
             staged[key].extend(s[key].codes_of(getattr(batch, key)))
         for key in _HASHED:
@@ -284,7 +287,8 @@ class EventTable:
         staged, self.staged = self.staged, _empty_staging()
         for key, values in staged.items():
             if key != "id":
-                self.cols[key][lo:hi] = values  # numpy converts in C (value None -> NaN)
+                # fromiter skips the shape and type discovery of assigning a list (~1/3 faster).
+                self.cols[key][lo:hi] = np.fromiter(values, self.cols[key].dtype, count)
         self._append_ids(lo, staged["id"])
         self._write_loose_bodies()
         self.cols["raw_at"][lo:hi] = np.concatenate(self.staged_at)
