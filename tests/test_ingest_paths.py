@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from wave_mock.events import EventBatch, compact_json, make_event
-from wave_mock.ingest import EventIds, Ingestor
+from wave_mock.ingest import EventIds, Ingestor, _items_json
 from wave_mock.packed import compact_objects
 from wave_mock.resources import spec_path
 from wave_mock.spec import Spec
@@ -37,17 +37,20 @@ def _ingestor(whole_batches: bool) -> tuple[Ingestor, list[int]]:
     return ingestor, taken
 
 
-def _ingest_all(ingestor: Ingestor, bodies: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Send all but the last 7 bodies in batches of up to 100, then those 7 one by one."""
+def _ingest_all(ingestor: Ingestor, bodies: list[dict[str, Any]], encoded: bool = False) -> list[dict[str, Any]]:
+    """Send all but the last 7 bodies in batches of up to 100 (with the parser's encoding
+    if asked, as the fast path does), then those 7 one by one."""
     head, tail = bodies[:-7], bodies[-7:]
-    answers = [ingestor.track_batch(TENANT, {"events": head[i : i + 100]}) for i in range(0, len(head), 100)]
+    batches = [{"events": head[i : i + 100]} for i in range(0, len(head), 100)]
+    answers = [ingestor.track_batch(TENANT, b, orjson.dumps(b) if encoded else None) for b in batches]
     return answers + [ingestor.track(TENANT, body) for body in tail]
 
 
-def test_whole_batch_and_item_by_item_paths_store_identical_events() -> None:
+@pytest.mark.parametrize("encoded", [False, True], ids=["encoding itself", "cut from the parser's encoding"])
+def test_whole_batch_and_item_by_item_paths_store_identical_events(encoded: bool) -> None:
     fast, fast_taken = _ingestor(whole_batches=True)
     slow, _ = _ingestor(whole_batches=False)
-    assert _ingest_all(fast, BODIES) == _ingest_all(slow, BODIES)
+    assert _ingest_all(fast, BODIES, encoded) == _ingest_all(slow, BODIES)
     assert all(fast_taken) and len(fast_taken) == 10
     stored = fast.store.events(TENANT, limit=10**6)
     assert stored == slow.store.events(TENANT, limit=10**6)
@@ -62,6 +65,17 @@ def test_stored_events_equal_the_reference_builder() -> None:
                 for b, e in zip(BODIES, stored)]
     assert stored == expected
     assert [e.event_id for e in stored] == [f"evt_{n:012d}" for n in range(1, len(BODIES) + 1)]
+
+
+@pytest.mark.parametrize("body", [
+    {"events": BODIES[:3]},
+    {"events": []},
+    {"events": BODIES[:2], "extra": True},  # not a plain slice: the events are encoded again
+    {"extra": True, "events": BODIES[:2]},
+])
+def test_the_events_json_cut_from_the_body_json_is_exactly_their_encoding(body: dict[str, Any]) -> None:
+    cut = _items_json(body, orjson.dumps(body))
+    assert cut == (orjson.dumps(body["events"]) if len(body) == 1 else None)
 
 
 @pytest.mark.parametrize("spoil", [

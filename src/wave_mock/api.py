@@ -11,6 +11,7 @@ from wave_mock.auth import bearer_token
 from wave_mock.errors import ApiError, FieldError, NotFound, ValidationFailed
 from wave_mock.faults import preferred_response
 from wave_mock.http import (
+    Parsed,
     Route,
     add_routes,
     json_object_from,
@@ -21,6 +22,7 @@ from wave_mock.http import (
     request_body,
 )
 from wave_mock.ingest import Ingestor, body_preview
+from wave_mock.jsonbody import parse_object
 from wave_mock.state import state
 
 BASE_PATH = "/api/v1"
@@ -109,10 +111,11 @@ def body_or_journal(
     content_length: int | None,
     content_type: str | None,
     read: Callable[[], bytes],
-) -> dict[str, Any]:
+    parse: Callable[[bytes], Parsed] = parse_object,  # type: ignore[assignment]
+) -> Parsed:
     """Parse the body ``read()`` returns; journal a malformed one (shared with ``fastpath.py``)."""
     try:
-        return json_object_from(content_length, content_type, read)
+        return json_object_from(content_length, content_type, read, parse)
     except ApiError as exc:
         preview = body_preview(raw_preview(content_length, read))
         details = exc.details or [FieldError("", exc.message)]

@@ -22,6 +22,7 @@ from wave_mock.api import BASE_PATH, body_or_journal
 from wave_mock.auth import bearer_token
 from wave_mock.errors import ApiError
 from wave_mock.http import body_reader, cors_headers, log_access
+from wave_mock.jsonbody import parse_encoded
 from wave_mock.state import MockState
 
 Environ = dict[str, Any]
@@ -89,10 +90,11 @@ class FastPath:
         ingestor = self.state.ingestor
         length = int(environ["CONTENT_LENGTH"])
         read = body_reader(environ, length)
-        body = body_or_journal(ingestor, tenant, operation_id, length, environ.get("CONTENT_TYPE"), read)
+        content_type = environ.get("CONTENT_TYPE")
         if operation_id == "trackEvent":
-            return ingestor.track(tenant, body)
-        return ingestor.track_batch(tenant, body)
+            return ingestor.track(tenant, body_or_journal(ingestor, tenant, operation_id, length, content_type, read))
+        body, encoded = body_or_journal(ingestor, tenant, operation_id, length, content_type, read, parse_encoded)
+        return ingestor.track_batch(tenant, body, encoded)
 
     def respond(
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 import orjson
 from flask import Blueprint, Response, request
@@ -24,6 +24,8 @@ CORS_HEADERS = {
 }
 _SECRET_QUERY = re.compile(r"(?i)(api_?key|token)=[^&]*")
 access_log = logging.getLogger("wave_mock.access")
+
+Parsed = TypeVar("Parsed")
 
 # (method, rule, endpoint, view): one row of a blueprint's route table.
 Route = tuple[str, str, str, Callable[..., Response]]
@@ -45,8 +47,13 @@ def read_json_object() -> dict[str, Any]:
     return json_object_from(request.content_length, request.headers.get("Content-Type"), request_body)
 
 
-def json_object_from(content_length: int | None, content_type: str | None, read: Callable[[], bytes]) -> dict[str, Any]:
-    """Check size and type, ``read()`` the body once, and parse it; raise 413/415/400.
+def json_object_from(
+    content_length: int | None,
+    content_type: str | None,
+    read: Callable[[], bytes],
+    parse: Callable[[bytes], Parsed] = parse_object,  # type: ignore[assignment]
+) -> Parsed:
+    """Check size and type, ``read()`` the body once, and ``parse`` it; raise 413/415/400.
 
     Takes plain values so the WSGI fast path (``fastpath.py``) shares it with Flask views.
     """
@@ -60,7 +67,7 @@ def json_object_from(content_length: int | None, content_type: str | None, read:
             f"The body has {len(raw)} bytes but Content-Length says {content_length}.",
             [FieldError("Content-Length", "does not match the body")],
         )
-    return parse_object(raw)
+    return parse(raw)
 
 
 def raw_preview(content_length: int | None, read: Callable[[], bytes]) -> str:

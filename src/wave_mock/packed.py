@@ -48,15 +48,18 @@ class PackedBodies(Sequence[bytes]):
 _OPEN, _COMMA, _CLOSE = b"{,}"
 
 
-def compact_objects(bodies: list[dict[str, Any]]) -> PackedBodies:
+def compact_objects(bodies: list[dict[str, Any]], encoded: bytes | None = None) -> PackedBodies:
     """Return ``compact_json`` of each body, encoding the whole list at once when possible.
 
     One encode of a 100-event list costs about half of 100 encodes, and the bodies stay
     where the encoder put them. Items are separated by ``},{``, found with numpy (a third
     of the cost of ``bytes.split``); when their count matches, no ``},{`` occurs anywhere
     else, so the cut is exact. Otherwise each body is encoded alone.
+
+    ``encoded`` is ``orjson.dumps(bodies)`` when the caller already has it.
     """
-    encoded = orjson.dumps(bodies)
+    if encoded is None:
+        encoded = orjson.dumps(bodies)
     text = np.frombuffer(encoded, np.uint8)
     cuts = np.flatnonzero((text[:-2] == _CLOSE) & (text[1:-1] == _COMMA) & (text[2:] == _OPEN))
     if len(cuts) != len(bodies) - 1 or not bodies:
