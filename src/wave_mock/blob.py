@@ -20,6 +20,8 @@ from typing import Sequence
 
 import numpy as np
 
+from wave_mock.packed import PackedBodies
+
 ADDRESS_BITS = 40  # offset bits of an address; chunk numbers take the bits above
 FIRST_CHUNK = 1 << 14
 MAX_CHUNK = 1 << 23  # 8 MiB: the most a full table leaves unused
@@ -60,8 +62,8 @@ class ChunkedBlob:
 
     def append(self, bodies: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
         """Store ``bodies`` in order and return their addresses and lengths."""
-        lengths = np.fromiter(map(len, bodies), np.int64, len(bodies))
-        return self.append_slices(b"".join(bodies), np.cumsum(lengths) - lengths, lengths)
+        packed = PackedBodies.of(bodies)
+        return self.append_slices(packed.data, packed.starts, packed.lengths)
 
     def append_slices(self, data: bytes, starts: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Store the bodies ``data[starts[i] : starts[i] + lengths[i]]`` (int64 arrays, increasing).

@@ -11,8 +11,8 @@ import orjson
 from wave_mock.errors import FieldError, PayloadTooLarge, TimestampConflict, ValidationFailed
 from wave_mock.events import Event, EventBatch, compact_json, event_id, make_event, make_events
 from wave_mock.journal import Journal
-from wave_mock.packed import compact_objects
 from wave_mock.jsonbody import MAX_EVENT_BYTES
+from wave_mock.packed import compact_objects
 from wave_mock.spec import Spec
 from wave_mock.store import EventStore
 from wave_mock.timeutil import format_rfc3339, parse_rfc3339
