@@ -63,8 +63,8 @@ def default_threads(config: dict[str, Any]) -> int:
     """Return how many Python threads serve requests unless --threads says otherwise.
 
     Requests are CPU-bound under the GIL, and every extra thread costs GIL hand-offs: in
-    one bench run, 1 thread served 7,187 single events/s against 4,608 with 16, and 154k
-    batched events/s against 68k (B1/B2, sides "mock" and "mock-16-threads"). Threads
+    one bench run, 1 thread served 8,423 single events/s against 4,932 with 16, and 143k
+    batched events/s against 80k (B1/B2, sides "mock" and "mock-16-threads"). Threads
     pay off only while requests wait: injected latency sleeps, and --data-file's fsync
     is shared by concurrent requests.
     """
