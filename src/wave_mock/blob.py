@@ -4,6 +4,9 @@ frees whole chunks.
 One growing array had to be copied to grow and to compact; with 1M stored events that
 copy (~200 MB) was a fifth of batch ingest time and stalled requests for ~150 ms.
 
+The latest freed full-size chunk is kept and reused for the next one when no reader's
+view still holds it.
+
 A body's address is ``chunk number << ADDRESS_BITS | offset``. Each body lies inside one
 chunk. Chunks start small (a tenant with a handful of events keeps a few KiB) and double
 up to ``MAX_CHUNK``; a body bigger than that gets a chunk of its own size.

@@ -62,7 +62,7 @@ def compact_objects(bodies: list[dict[str, Any]], encoded: bytes | None = None) 
         encoded = orjson.dumps(bodies)
     text = np.frombuffer(encoded, np.uint8)
     cuts = np.flatnonzero((text[:-2] == _CLOSE) & (text[1:-1] == _COMMA) & (text[2:] == _OPEN))
-    if len(cuts) != len(bodies) - 1 or not bodies:
+    if len(cuts) != len(bodies) - 1:  # also true for no bodies (0 cuts, -1 expected)
         return PackedBodies.of(list(map(compact_json, bodies)))
     starts = np.empty(len(bodies), np.int64)
     starts[0], starts[1:] = 1, cuts + 2  # item 0 starts after "["; each next one after a "},"
