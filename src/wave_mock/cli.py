@@ -37,26 +37,30 @@ def main() -> None:
 @click.option("--data-file", type=click.Path(dir_okay=False), envvar="WAVE_MOCK_DATA_FILE", help="Keep an append-only journal here (fsync before every 2xx) and reload it on start.")
 @click.option("--threads", type=click.IntRange(1, 256), help="Python threads handling requests [default: 1; 16 with --latency or --data-file].")
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log one line per request (keys never appear).")
-def serve(host: str, port: int, api_keys: tuple[str, ...], admin_token: str | None, load_files: tuple[str, ...], no_cors: bool, latency_ms: float, error_rate: float, fault_seed: int, max_events: int, data_file: str | None, threads: int | None, access_log: bool) -> None:
+def serve(**options: Any) -> None:
     """Serve the WAVE Analytics API from memory."""
     from wave_mock.server import serve as run_server
 
-    keys = list(api_keys) or [DEFAULT_DEV_KEY]
-    config: dict[str, Any] = {
-        "API_KEYS": keys,
-        "ADMIN_TOKEN": admin_token,
-        "CORS": not no_cors,
-        "LATENCY_MS": latency_ms,
-        "ERROR_RATE": error_rate,
-        "FAULT_SEED": fault_seed,
-        "MAX_EVENTS": max_events,
-        "LOAD": list(load_files),
-        "ACCESS_LOG": access_log,
-        "DATA_FILE": data_file,
-    }
+    config = serve_config(options)
     loaded = _check_config(config)
-    _print_banner(host, port, keys, bool(admin_token), loaded)
-    run_server(config, host, port, threads or default_threads(config))
+    _print_banner(options["host"], options["port"], config["API_KEYS"], bool(config["ADMIN_TOKEN"]), loaded)
+    run_server(config, options["host"], options["port"], options["threads"] or default_threads(config))
+
+
+def serve_config(options: dict[str, Any]) -> dict[str, Any]:
+    """Map the ``serve`` options onto the app config (one key per line, so options merge cleanly)."""
+    return {
+        "API_KEYS": list(options["api_keys"]) or [DEFAULT_DEV_KEY],
+        "ADMIN_TOKEN": options["admin_token"],
+        "CORS": not options["no_cors"],
+        "LATENCY_MS": options["latency_ms"],
+        "ERROR_RATE": options["error_rate"],
+        "FAULT_SEED": options["fault_seed"],
+        "MAX_EVENTS": options["max_events"],
+        "LOAD": list(options["load_files"]),
+        "ACCESS_LOG": options["access_log"],
+        "DATA_FILE": options["data_file"],
+    }
 
 
 def default_threads(config: dict[str, Any]) -> int:
