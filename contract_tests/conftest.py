@@ -25,6 +25,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--profile", choices=PROFILES, default=os.environ.get("WAVE_PROFILE", "quick"), help="quick (PRs) or deep (nightly): how many generated examples per operation.")
     group.addoption("--seed", type=int, default=int(os.environ.get("WAVE_SEED", "0")), help="Seed of the generated data, so a failure reproduces (default 0).")
     group.addoption("--spec", default=os.environ.get("WAVE_SPEC"), help="OpenAPI file to test against (default: the spec shipped with wave-mock).")
+    # Override the detection (wave-mock targets are strict). pytest owns --strict, so the kit's
+    # flag is --strict-contract; `wave-mock contract --strict` maps onto it.
+    strictness = group.addoption
+    strictness("--strict-contract", action="store_const", const=True, dest="wave_strict", default=None, help="Hold the target to every rule, decided ones included.")
+    strictness("--documented-only", action="store_const", const=False, dest="wave_strict", help="Hold the target to the documented rules only.")
+    group.addoption("--settle", type=float, default=float(os.environ.get("WAVE_SETTLE", "30")), help="Seconds a read-after-write check polls before failing (default 30).")
+    group.addoption("--max-rps", type=float, default=None, help="Stay under this many requests per second.")
+    group.addoption("--allow-reset", action="store_true", default=False, help="Allow resetting tenants and moving the clock of a target the kit did not start.")
 
 
 def pytest_configure(config: pytest.Config) -> None:

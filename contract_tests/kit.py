@@ -32,6 +32,14 @@ class Target:
     seed: int = 0
     spec_path: str = ""
     local: bool = False
+    # Held to every rule (wave-mock targets, or --strict) or to documented rules only.
+    strict: bool = False
+    # Seconds a read-after-write check polls before it fails (eventual consistency).
+    settle: float = 30.0
+    # Requests per second the kit stays under (None: no limit).
+    max_rps: float | None = None
+    # May the kit reset tenants and move the clock of a target it did not start?
+    allow_reset: bool = False
 
     @property
     def root_url(self) -> str:
