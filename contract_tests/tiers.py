@@ -7,9 +7,6 @@
 
 Behaviour tests check their documented rules first and their decided rules last, because a
 divergence skips the rest of the test.
-
-(Interface fixed first so that the reporting and the behaviour tests can be built in parallel;
-the reporting side fills in ``record_divergence``.)
 """
 
 from __future__ import annotations
@@ -17,6 +14,8 @@ from __future__ import annotations
 from enum import Enum
 
 import pytest
+
+from .report import observations
 
 
 class Tier(str, Enum):
@@ -45,3 +44,4 @@ def decided(ok: bool, rule: str, observed: str, *, strict: bool) -> None:
 
 def record_divergence(rule: str, observed: str) -> None:
     """Remember a divergence for the summary's "Divergences from wave-mock's decisions" section."""
+    observations().record_divergence(rule, observed)
