@@ -1,14 +1,16 @@
-"""--data-file: acknowledged events survive restarts and SIGKILL; torn lines are skipped."""
+"""--data-file: acknowledged events survive restarts and SIGKILL; evictions and resets stay done."""
 
 from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import requests
+from flask import Flask
+from flask.testing import FlaskClient
 
 from wave_mock.app import create_app
-from wave_mock.journal import replay
 from wave_mock.testing import MockServer, free_port
 
 KEY = "durable-key"
@@ -19,11 +21,20 @@ def _batch(prefix: str, n: int) -> dict:
     return {"events": [{"eventType": "t", "eventName": "n", "sessionId": f"{prefix}-{i}"} for i in range(n)]}
 
 
-def test_restart_reloads_the_journal_with_ids_and_times(tmp_path: Path) -> None:
-    data = tmp_path / "events.jsonl"
+def _app(data: Path, **config: Any) -> Flask:
+    return create_app({"API_KEYS": [KEY], "DATA_FILE": str(data), **config})
+
+
+def _close(client: FlaskClient) -> None:
+    client.application.extensions["wave_mock"].close()
+
+
+def test_restart_reloads_the_data_file_with_ids_and_times(tmp_path: Path) -> None:
+    data = tmp_path / "events.db"
     first = create_app({"API_KEYS": [KEY], "DATA_FILE": str(data)}).test_client()
     first.post("/api/v1/analytics/events/batch", json=_batch("a", 3), headers=HEADERS)
     before = first.get("/_mock/events", headers=HEADERS).get_json()["events"]
+    _close(first)
     second = create_app({"API_KEYS": [KEY], "DATA_FILE": str(data)}).test_client()
     assert second.get("/_mock/events", headers=HEADERS).get_json()["events"] == before
     new_id = second.post("/api/v1/analytics/events", json=_batch("b", 1)["events"][0], headers=HEADERS).get_json()["eventId"]
@@ -31,29 +42,19 @@ def test_restart_reloads_the_journal_with_ids_and_times(tmp_path: Path) -> None:
 
 
 def test_reset_is_durable(tmp_path: Path) -> None:
-    data = tmp_path / "events.jsonl"
+    data = tmp_path / "events.db"
     first = create_app({"API_KEYS": [KEY], "DATA_FILE": str(data)}).test_client()
     first.post("/api/v1/analytics/events/batch", json=_batch("a", 2), headers=HEADERS)
     first.post("/_mock/reset", headers=HEADERS)
     first.post("/api/v1/analytics/events/batch", json=_batch("b", 1), headers=HEADERS)
+    _close(first)
     second = create_app({"API_KEYS": [KEY], "DATA_FILE": str(data)}).test_client()
     sessions = [e["event"]["sessionId"] for e in second.get("/_mock/events", headers=HEADERS).get_json()["events"]]
     assert sessions == ["b-0"]
 
 
-def test_torn_last_line_is_skipped_with_a_warning(tmp_path: Path, caplog) -> None:
-    data = tmp_path / "events.jsonl"
-    app = create_app({"API_KEYS": [KEY], "DATA_FILE": str(data)})
-    app.test_client().post("/api/v1/analytics/events/batch", json=_batch("a", 2), headers=HEADERS)
-    with data.open("ab") as journal:
-        journal.write(b'{"tenant":"t_x","eventId":"evt_000000000009","receivedAt":1.0,"ti')
-    replayed = replay(data)
-    assert len(replayed.events) == 2 and replayed.torn_lines == 1
-    assert "skipped torn line 3" in caplog.text
-
-
 def test_sigkill_during_concurrent_ingest_loses_no_acknowledged_event(tmp_path: Path) -> None:
-    data = tmp_path / "events.jsonl"
+    data = tmp_path / "events.db"
     port = free_port()
     acknowledged: list[str] = []
     lock = threading.Lock()
