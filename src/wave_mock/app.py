@@ -87,10 +87,7 @@ def _open_data_file(config: Mapping[str, Any], spec: Spec, store: EventStore) ->
     if not config["DATA_FILE"]:
         return None, 0
     data = DataFile(config["DATA_FILE"], spec, config["MAX_EVENTS"], config["DATA_LOCK_FD"])
-    loaded = data.load(spec)
-    for batch in loaded.batches:
-        store.append_batch(batch)
-    return data, loaded.last_number
+    return data, data.load(spec, store.append_batch).last_number
 
 
 def _seed(mock_state: MockState, files: list[str]) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -49,11 +49,11 @@ class Change:
 
 @dataclass
 class Loaded:
-    """What start-up read: batches in commit order, the highest event number ever given."""
+    """What start-up read: events loaded and skipped, and the highest event number ever given."""
 
-    batches: list[EventBatch] = field(default_factory=list)
-    last_number: int = 0
+    events: int = 0
     skipped: int = 0
+    last_number: int = 0
 
 
 class DataFile:
@@ -78,22 +78,25 @@ class DataFile:
 
     # -- start-up ---------------------------------------------------------------------
 
-    def load(self, spec: Spec) -> Loaded:
-        """Read every stored batch, skipping (and setting aside) what fails the checks."""
+    def load(self, spec: Spec, apply: Callable[[EventBatch], None]) -> Loaded:
+        """Pass every stored batch to ``apply`` in commit order, skipping (and setting aside) bad items.
+
+        Row by row, so start-up never holds the whole file in memory twice.
+        """
         loaded = Loaded(last_number=self._meta_last_id())
         repairs: list[tuple[int, Records | None, list[tuple[int, str, Any]]]] = []
-        for row in self._db.execute(f"SELECT {rows.COLUMNS} FROM batches ORDER BY seq").fetchall():
+        for row in self._db.execute(f"SELECT {rows.COLUMNS} FROM batches ORDER BY seq"):
             loaded.last_number = max(loaded.last_number, rows.highest_id(row))
             good, bad = _check_row(row, spec)
             if bad:
                 repairs.append((row[0], good, bad))
                 loaded.skipped += len(bad)
             if good is not None and len(good):
-                loaded.batches.append(good.batch())
+                apply(good.batch())
+                loaded.events += len(good)
         if repairs:
             self._set_aside(repairs)
-        self.live = sum(b.size for b in loaded.batches)
-        self._last_id = loaded.last_number
+        self.live, self._last_id = loaded.events, loaded.last_number
         if self.live > self.max_events:
             self._transaction(lambda: self._evict(self.live - self.max_events))
             self.live = self.max_events
