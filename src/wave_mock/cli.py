@@ -44,7 +44,7 @@ def serve(**options: Any) -> None:
 
     config = serve_config(options)
     loaded = _check_config(config)
-    config["DATA_LOCK_FD"] = _lock_data_file(config["DATA_FILE"])
+    config["DATA_LOCK_FD"] = _open_data_file(config["DATA_FILE"])
     _print_banner(options["host"], options["port"], config["API_KEYS"], bool(config["ADMIN_TOKEN"]), loaded)
     run_server(config, options["host"], options["port"], options["threads"] or default_threads(config))
 
@@ -90,16 +90,25 @@ def _check_config(config: dict[str, Any]) -> int:
         raise click.ClickException(f"{exc}\nFix the line, or regenerate it with 'wave-mock fixtures generate'.") from None
 
 
-def _lock_data_file(data_file: str | None) -> int | None:
-    """Take the data file's lock before the server forks its worker, which inherits it."""
+def _open_data_file(data_file: str | None) -> int | None:
+    """Lock the data file and check it opens, before the server forks its worker (which inherits the lock)."""
     if not data_file:
         return None
-    from wave_mock.durable.lock import DataFileInUse, acquire
+    from wave_mock.durable.database import DataFileError, open_database
+    from wave_mock.durable.lock import DataFileInUse, acquire, release
+    from wave_mock.resources import spec_path
+    from wave_mock.spec import Spec
 
     try:
-        return acquire(data_file)
+        fd = acquire(data_file)
     except DataFileInUse as exc:
         raise click.ClickException(str(exc)) from None
+    try:
+        open_database(Path(data_file), Spec.load(spec_path())).close()
+    except DataFileError as exc:
+        release(fd)
+        raise click.ClickException(str(exc)) from None
+    return fd
 
 
 def _print_banner(host: str, port: int, keys: list[str], admin: bool, loaded: int) -> None:

@@ -91,3 +91,15 @@ def test_two_apps_in_one_process_cannot_share_a_data_file(tmp_path: Path) -> Non
         create_app({"API_KEYS": [KEY], "DATA_FILE": str(data)})
     first.extensions["wave_mock"].close()
     create_app({"API_KEYS": [KEY], "DATA_FILE": str(data)}).extensions["wave_mock"].close()
+
+
+def test_a_data_file_that_is_not_a_database_refuses_start_with_one_line(tmp_path: Path) -> None:
+    data = tmp_path / "events.db"
+    data.write_bytes(b"SQLite format 3\x00" + b"\xff" * 5000)  # a database header over garbage
+    refused = _serve(data)
+    assert refused.returncode != 0
+    lines = [line for line in refused.stderr.splitlines() if line.strip()]
+    assert lines == [f"Error: cannot open the data file {data}: file is not a database"], refused.stderr
+    data.unlink()  # positive control: the same command starts on a fresh path
+    with MockServer(["--api-key", KEY, "--data-file", str(data), "--no-access-log"]) as server:
+        _post(server, "fresh")

@@ -64,9 +64,7 @@ class DataFile:
         self.max_events = max_events
         self._lock_fd = lock.acquire(self.path) if lock_fd is None else lock.adopt(lock_fd, self.path)
         try:
-            if _is_journal(self.path):
-                jsonl.import_journal(self.path, spec, _connect)
-            self._db = _connect(self.path)
+            self._db = open_database(self.path, spec)
         except BaseException:
             lock.release(self._lock_fd)
             raise
@@ -264,6 +262,20 @@ def _preview(content: Any) -> str:
         return repr(content)[:4096]
 
 
+def open_database(path: Path, spec: Spec) -> sqlite3.Connection:
+    """Open (creating, or importing a JSON Lines journal) the database; ``DataFileError`` says why not.
+
+    The CLI calls it once before the server starts, so a file that cannot be opened is one
+    clear line at the prompt rather than a worker's traceback.
+    """
+    try:
+        if _is_journal(path):
+            jsonl.import_journal(path, spec, _connect)
+        return _connect(path)
+    except (OSError, sqlite3.Error) as error:
+        raise DataFileError(f"cannot open the data file {path}: {error}") from error
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE ... COMMIT).
     db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -273,9 +285,9 @@ def _connect(path: Path) -> sqlite3.Connection:
             raise DataFileError(f"{path}: SQLite refused WAL mode ({mode})")
         db.execute("PRAGMA synchronous=FULL")
         db.executescript(rows.SCHEMA)
-    except sqlite3.DatabaseError as error:
+    except sqlite3.DatabaseError:
         db.close()
-        raise DataFileError(f"{path} is not a wave-mock data file: {error}") from error
+        raise
     return db
 
 

@@ -37,8 +37,11 @@ def acquire(data_file: str | Path) -> int:
             f"{data_file} is in use by another wave-mock server (pid {holder}); "
             "stop it or choose another --data-file"
         ) from None
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    except OSError:
+        pass  # the pid only words the refusal; a full disk must not stop the lock
     return fd
 
 
