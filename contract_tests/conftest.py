@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from .kit import TARGET_ENV, Api, Target
-from .plugin import ReportPlugin
+from .plugin import TARGET_KEY, ReportPlugin
 from .precheck import detect_tier, precheck
 
 PROFILES = ("quick", "deep")
@@ -55,7 +55,6 @@ def _spec_path(config: pytest.Config) -> str:
     return config.getoption("--spec") or str(spec_path())
 
 
-TARGET_KEY = pytest.StashKey[Target]()
 SERVER_KEY = pytest.StashKey[Any]()
 
 

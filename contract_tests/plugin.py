@@ -15,9 +15,12 @@ from typing import Any, Generator
 
 import pytest
 
+from .kit import Target
 from .report import Observations, observations
 
 SCHEMATHESIS_TESTS = ("test_operation_conforms_to_the_spec",)
+# Where conftest keeps the resolved target for this session.
+TARGET_KEY = pytest.StashKey[Target]()
 
 
 class ReportPlugin:
@@ -34,9 +37,7 @@ class ReportPlugin:
     def pytest_unconfigure(self) -> None:
         self._home.cleanup()
 
-    def _target(self) -> Any:
-        from .conftest import TARGET_KEY
-
+    def _target(self) -> Target | None:
         return self.config.stash.get(TARGET_KEY, None)
 
     @pytest.hookimpl(tryfirst=True)

@@ -108,18 +108,28 @@ def _valid(instance: Any, schema: dict[str, Any], spec: dict[str, Any]) -> bool:
 def _record_full_spec_departures(case: Case, response: Response, full: BaseSchema) -> None:
     """Hold the response to the full spec too: where only it fails, that is a divergence."""
     operation = full.find_operation_by_label(case.operation.label)
-    if operation is None or response.status_code in THROTTLED:
+    if operation is None or response.status_code in THROTTLED or case.method.upper() != operation.method.upper():
+        return  # An undeclared method (unsupported_method's business) or a throttled answer.
+    label, status = case.operation.label, response.status_code
+    declared = full.raw_schema["paths"][operation.path][operation.method.lower()]["responses"]
+    if not {str(status), f"{str(status)[0]}XX", "default"} & set(declared):
+        codes = ", ".join(sorted(declared))
+        record_divergence(f"exact status codes: {label} answers one of {codes}", f"HTTP {status}")
         return
     try:
         operation.validate_response(response)
     except FailureGroup as group:
         for failure in group.exceptions:
-            record_divergence(f"{case.operation.label} answers as wave-mock's full spec says", _short(failure, response))
-    except AssertionError as exc:
-        record_divergence(f"{case.operation.label} answers as wave-mock's full spec says", str(exc).splitlines()[0][:160])
+            record_divergence(f"{label} HTTP {status} bodies match wave-mock's full schema", _short(failure))
+    except AssertionError as exc:  # One failure comes alone, not in a group.
+        observed = _short(exc) if isinstance(exc, Failure) else str(exc).splitlines()[0][:160]
+        record_divergence(f"{label} HTTP {status} bodies match wave-mock's full schema", observed)
 
 
-def _short(failure: Failure, response: Response) -> str:
-    first = (failure.message or "").strip().splitlines()
-    detail = f": {first[0][:120]}" if first else ""
-    return f"HTTP {response.status_code}, {failure.title}{detail}"
+def _short(failure: Failure) -> str:
+    """The validator's own words (``'currentViewers' is a required property``), else the failure title."""
+    detail = getattr(failure, "_raw_message", None) or getattr(failure, "validation_message", None)
+    where = getattr(failure, "instance_path", None)
+    if detail:
+        return f"{detail[:140]}" + (f" (at /{'/'.join(map(str, where))})" if where else "")
+    return failure.title
