@@ -19,6 +19,7 @@ from .kit import Target
 from .report import Observations, observations
 
 SCHEMATHESIS_TESTS = ("test_operation_conforms_to_the_spec",)
+_CASE_NAME = pytest.StashKey[str]()
 # Where conftest keeps the resolved target for this session.
 TARGET_KEY = pytest.StashKey[Target]()
 
@@ -50,9 +51,24 @@ class ReportPlugin:
         if report.when == "call" and report.passed and observations().current:
             _skip_as_divergences(report, item, observations().current)
         if item.name.startswith(SCHEMATHESIS_TESTS):
-            report.nodeid = _named_by_operation_and_check(report, item)
+            self._name_by_operation_and_check(report, item)
         _scrub(report, self._target())
         return report
+
+    def _name_by_operation_and_check(self, report: pytest.TestReport, item: pytest.Item) -> None:
+        """Name a Schemathesis case by its operation and, once one fails, by the failed checks.
+
+        Schemathesis' items share one node id (the function's); their names carry the operation.
+        """
+        operation = item.name[item.name.find("["):] if "[" in item.name else ""
+        report.nodeid = item.stash.get(_CASE_NAME, None) or report.nodeid + operation
+        if report.failed and report.when == "call":
+            checks = _failed_checks(str(report.longrepr))
+            if checks:
+                before = report.id
+                report.nodeid += f"[{'+'.join(checks)}]"
+                item.stash[_CASE_NAME] = report.nodeid
+                _rekey_junit_case(self.config, before, report)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         lines = summary_lines(self._target(), observations())
@@ -85,20 +101,14 @@ def _skip_as_divergences(report: pytest.TestReport, item: pytest.Item, seen: lis
     report.longrepr = (str(item.path), (item.location[1] or 0) + 1, f"Skipped: {reason}")
 
 
-def _named_by_operation_and_check(report: pytest.TestReport, item: pytest.Item) -> str:
-    """Name a Schemathesis case by its operation, and on failure by the checks that failed.
-
-    Schemathesis' items share one node id (the function's); their names carry the operation.
-    """
-    nodeid = report.nodeid
-    operation = item.name[item.name.find("["):] if "[" in item.name else ""
-    if operation and not nodeid.endswith(operation):
-        nodeid += operation
-    if report.failed and report.when == "call":
-        checks = _failed_checks(str(report.longrepr))
-        if checks:
-            nodeid += f"[{'+'.join(checks)}]"
-    return nodeid
+def _rekey_junit_case(config: pytest.Config, before: Any, report: pytest.TestReport) -> None:
+    """Keep one JUnit case when the name changes after setup (pytest keys cases by node id)."""
+    key = _junit_key()
+    xml = config.stash.get(key, None) if key is not None else None
+    node = getattr(report, "node", None)
+    reporters = getattr(xml, "node_reporters", None)
+    if isinstance(reporters, dict) and (before, node) in reporters:
+        reporters[(report.id, node)] = reporters.pop((before, node))
 
 
 def _failed_checks(text: str) -> list[str]:
@@ -115,13 +125,16 @@ def _subclasses(cls: type) -> list[type]:
     return found
 
 
+# Schemathesis masks the header (as set in schemathesis_setup); double quotes let the shell expand it.
+SCHEMATHESIS_MASKED = "'Authorization: Bearer $WAVE_API_KEY'"
+RUNNABLE_AUTH = '"Authorization: Bearer $WAVE_API_KEY"'
+
+
 def _scrub(report: pytest.TestReport, target: Any) -> None:
     """Replace every key in the report by the name of its environment variable."""
     secrets = getattr(target, "secrets", {}) if target is not None else {}
-    if not secrets:
-        return
     text = str(report.longrepr) if report.longrepr is not None else ""
-    if any(key in text for key in secrets):
+    if any(key in text for key in secrets) or SCHEMATHESIS_MASKED in text:
         if isinstance(report.longrepr, tuple):
             path, line, message = report.longrepr
             report.longrepr = (path, line, _hide(message, secrets))
@@ -134,7 +147,7 @@ def _scrub(report: pytest.TestReport, target: Any) -> None:
 def _hide(text: str, secrets: dict[str, str]) -> str:
     for key, var in secrets.items():
         text = text.replace(key, f"${var}")
-    return text
+    return text.replace(SCHEMATHESIS_MASKED, RUNNABLE_AUTH)
 
 
 def summary_lines(target: Any, seen: Observations) -> list[str]:

@@ -58,6 +58,8 @@ def schemathesis_config(target: Target) -> dict[str, Any]:
         },
         "checks": {"enabled": True, **({} if target.strict else DOCUMENTED_CHECKS)},
         "request-timeout": 30,
+        # Failure curls name the variable instead of the key (plugin.py makes the quoting runnable).
+        "output": {"sanitization": {"replacement": "Bearer $WAVE_API_KEY"}},
         # Connection errors only; 429 and 503 are waited out by schemathesis_judge.call.
         "request-retries": 2,
     }
