@@ -78,4 +78,36 @@ def _spec(path: str, documented: bool) -> dict[str, Any]:
 def load_schema(target: Target, *, full: bool = False) -> BaseSchema:
     """Load the spec view ``target`` is held to (or the full spec, with ``full``)."""
     config = SchemathesisConfig.from_dict(schemathesis_config(target))
-    return schemathesis.openapi.from_dict(_spec(target.spec_path, not (full or target.strict)), config=config)
+    documented = not (full or target.strict)
+    schema = schemathesis.openapi.from_dict(_spec(target.spec_path, documented), config=config)
+    if documented:
+        schema.hook(_map_case_factory(_event_fields(target.spec_path)))
+    return schema
+
+
+def _event_fields(spec_path: str) -> frozenset[str]:
+    return frozenset(_spec(spec_path, True)["components"]["schemas"]["Event"]["properties"])
+
+
+def _map_case_factory(known: frozenset[str]) -> Any:
+    def map_case(context: Any, case: Any) -> Any:
+        """Positive events carry only documented fields: a target may reject unknown ones."""
+        meta = getattr(case, "meta", None)
+        if meta is None or not meta.generation.mode.is_positive or not isinstance(case.body, dict):
+            return case
+        if "events" in case.body and isinstance(case.body["events"], list):
+            case.body = {"events": [_known_only(item, known) for item in case.body["events"]]}
+        elif "eventType" in case.body or "sessionId" in case.body:
+            case.body = _known_only(case.body, known)
+        return case
+
+    return map_case
+
+
+def _known_only(item: Any, known: frozenset[str]) -> Any:
+    """Drop the top-level keys of an event that the docs do not list.
+
+    >>> _known_only({"eventType": "t", "x": 1}, frozenset({"eventType"}))
+    {'eventType': 't'}
+    """
+    return {k: v for k, v in item.items() if k in known} if isinstance(item, dict) else item

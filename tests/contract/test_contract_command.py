@@ -68,3 +68,36 @@ def test_summary_reports_tier_divergences_freshness_and_throttling() -> None:
 def test_summary_without_observations_says_so() -> None:
     text = "\n".join(summary_lines(None, Observations()))
     assert "Divergences from wave-mock's decisions:\n  none" in text and "no read-after-write measured" in text
+
+
+def _top_level_fields(schema: object, count: int = 60) -> list[set[str]]:
+    from hypothesis import HealthCheck, given, settings
+
+    seen: list[set[str]] = []
+
+    @settings(max_examples=count, database=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @given(schema["/analytics/events"]["POST"].as_strategy())  # type: ignore[index]
+    def draw(case: object) -> None:
+        body = getattr(case, "body", None)
+        if isinstance(body, dict):
+            seen.append(set(body))
+
+    draw()
+    return seen
+
+
+DOCUMENTED_EVENT_FIELDS = {"eventType", "eventName", "sessionId", "properties", "userId", "anonymousId", "experiments", "platform"}
+
+
+def test_positive_events_on_the_documented_view_carry_no_unknown_fields() -> None:
+    import schemathesis
+
+    from contract_tests.schemathesis_setup import _spec, load_schema
+    from wave_mock.resources import spec_path
+
+    target = Target("http://127.0.0.1:9/api/v1", "k", spec_path=str(spec_path()), strict=False)
+    kit_view = _top_level_fields(load_schema(target))
+    assert kit_view and all(fields <= DOCUMENTED_EVENT_FIELDS for fields in kit_view)
+    # Control: the bare documented view (no additionalProperties: false) does generate unknown fields.
+    bare = _top_level_fields(schemathesis.openapi.from_dict(_spec(str(spec_path()), True)))
+    assert any(fields - DOCUMENTED_EVENT_FIELDS for fields in bare)
