@@ -17,10 +17,11 @@ from .schemathesis_judge import call, validate
 from .schemathesis_setup import PROFILE_SETTINGS, load_schema
 
 TARGET = target_from_env()
-FULL = load_schema(TARGET, full=True)
+SCHEMA = load_schema(TARGET)
+FULL = SCHEMA if TARGET.strict else load_schema(TARGET, full=True)
 
 
-class WaveLinks(load_schema(TARGET).as_state_machine()):  # type: ignore[misc]
+class WaveLinks(SCHEMA.as_state_machine()):  # type: ignore[misc]
     """Built at import: Schemathesis derives the state machine from the loaded schema."""
 
     def call(self, case: Case, **kwargs: Any) -> Response:

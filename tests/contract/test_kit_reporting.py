@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -63,32 +64,32 @@ def mock() -> Iterator[MockServer]:
         yield server
 
 
-@pytest.fixture(scope="module")
-def documented_target(mock: MockServer) -> Iterator[str]:
-    """The small documented-only target (tests/contract/documented_only_target.py) in front of ``mock``."""
+@contextmanager
+def _serving(args: list[str], ready_path: str) -> Iterator[str]:
+    """Run ``python -m ARGS --port P`` from the repo root; yield its API base URL once ``ready_path`` answers."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "tests.contract.documented_only_target", "--upstream", mock.root_url,
-                                "--port", str(port)], cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen([sys.executable, "-m", *args, "--port", str(port)], cwd=REPO_ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait_until_up(f"http://127.0.0.1:{port}/")
+        _wait_until_up(f"http://127.0.0.1:{port}{ready_path}")
         yield f"http://127.0.0.1:{port}/api/v1"
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def documented_target(mock: MockServer) -> Iterator[str]:
+    """The small documented-only target (tests/contract/documented_only_target.py) in front of ``mock``."""
+    with _serving(["tests.contract.documented_only_target", "--upstream", mock.root_url], "/") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def defect_target() -> Iterator[str]:
     """wave-mock with a planted defect (dashboard totalEvents as a string), so the kit prints failures."""
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "wave_mock.defects", "serve", "--defect", "count_as_string", "--port", str(port),
-                                "--api-key", KEY_A, "--api-key", KEY_B], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait_until_up(f"http://127.0.0.1:{port}/_mock/health")
-        yield f"http://127.0.0.1:{port}/api/v1"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with _serving(["wave_mock.defects", "serve", "--defect", "count_as_string", "--api-key", KEY_A, "--api-key", KEY_B], "/_mock/health") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
