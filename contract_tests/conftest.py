@@ -5,6 +5,7 @@ Without ``--base-url`` the kit starts a local wave-mock (two keys) and tests tha
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from typing import Any
 
@@ -12,6 +13,8 @@ import pytest
 import requests
 
 from .kit import TARGET_ENV, Api, Target
+from .plugin import TARGET_KEY, ReportPlugin
+from .precheck import detect_tier, precheck
 
 PROFILES = ("quick", "deep")
 LOCAL_KEYS = ("kit_key_a", "kit_key_b")
@@ -31,11 +34,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     strictness("--strict-contract", action="store_const", const=True, dest="wave_strict", default=None, help="Hold the target to every rule, decided ones included.")
     strictness("--documented-only", action="store_const", const=False, dest="wave_strict", help="Hold the target to the documented rules only.")
     group.addoption("--settle", type=float, default=float(os.environ.get("WAVE_SETTLE", "30")), help="Seconds a read-after-write check polls before failing (default 30).")
-    group.addoption("--max-rps", type=float, default=None, help="Stay under this many requests per second.")
+    group.addoption("--max-rps", type=float, default=float(os.environ["WAVE_MAX_RPS"]) if os.environ.get("WAVE_MAX_RPS") else None, help="Stay under this many requests per second.")
     group.addoption("--allow-reset", action="store_true", default=False, help="Allow resetting tenants and moving the clock of a target the kit did not start.")
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(ReportPlugin(config), "wave-contract-report")
     config.addinivalue_line("markers", "clock: needs the mock's clock control (/_mock/clock); skipped elsewhere")
     config.addinivalue_line("markers", "slow: long-running")
 
@@ -51,7 +55,6 @@ def _spec_path(config: pytest.Config) -> str:
     return config.getoption("--spec") or str(spec_path())
 
 
-TARGET_KEY = pytest.StashKey[Target]()
 SERVER_KEY = pytest.StashKey[Any]()
 
 
@@ -79,6 +82,15 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         args = [arg for key in LOCAL_KEYS for arg in ("--api-key", key)] + ["--no-access-log"]
         server = config.stash[SERVER_KEY] = MockServer(args).start()
         target = Target(server.base_url, LOCAL_KEYS[0], LOCAL_KEYS[1], local=True, **common)
+    problem = precheck(target)
+    if problem:
+        # One line instead of a traceback per test (pytest prints "ERROR: <line>").
+        raise pytest.UsageError(problem)
+    strict, why = detect_tier(target, config.getoption("wave_strict"))
+    target = dataclasses.replace(
+        target, strict=strict, tier_reason=why, settle=config.getoption("--settle"),
+        max_rps=config.getoption("--max-rps"), allow_reset=config.getoption("--allow-reset"),
+    )
     config.stash[TARGET_KEY] = target
     os.environ[TARGET_ENV] = target.to_json()
 
@@ -98,7 +110,7 @@ def target(request: pytest.FixtureRequest) -> Target:
 @pytest.fixture(scope="session")
 def api(target: Target) -> Api:
     """Return a client with the first key."""
-    return Api(target.base_url, target.api_key)
+    return Api(target.base_url, target.api_key, secrets=target.secrets)
 
 
 @pytest.fixture(scope="session")
@@ -106,7 +118,7 @@ def second_api(target: Target) -> Api:
     """Return a client with the second key, or skip when there is none."""
     if not target.second_api_key:
         pytest.skip("needs a second tenant: pass --second-api-key (or WAVE_SECOND_API_KEY)")
-    return Api(target.base_url, target.second_api_key)
+    return Api(target.base_url, target.second_api_key, secrets=target.secrets)
 
 
 def has_clock_control(target: Target, api_key: str) -> bool:

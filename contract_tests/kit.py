@@ -9,7 +9,7 @@ import shlex
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Mapping
 
 import requests
 
@@ -26,8 +26,9 @@ class Target:
     """
 
     base_url: str
-    api_key: str
-    second_api_key: str | None = None
+    # Secrets stay out of reprs, so pytest's assertion details never print them.
+    api_key: str = field(repr=False)
+    second_api_key: str | None = field(default=None, repr=False)
     profile: str = "quick"
     seed: int = 0
     spec_path: str = ""
@@ -40,10 +41,18 @@ class Target:
     max_rps: float | None = None
     # May the kit reset tenants and move the clock of a target it did not start?
     allow_reset: bool = False
+    # Why the target is strict or not, for the summary.
+    tier_reason: str = ""
 
     @property
     def root_url(self) -> str:
         return self.base_url.rstrip("/").removesuffix("/api/v1")
+
+    @property
+    def secrets(self) -> dict[str, str]:
+        """Each key and the environment variable that reports name instead of it."""
+        named = {self.api_key: "WAVE_API_KEY", self.second_api_key or "": "WAVE_SECOND_API_KEY"}
+        return {key: var for key, var in named.items() if key}
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))
@@ -57,19 +66,30 @@ def target_from_env() -> Target:
     return Target(**json.loads(text))
 
 
-def curl(method: str, url: str, headers: dict[str, str], body: Any = None) -> str:
+def curl(method: str, url: str, headers: dict[str, str], body: Any = None, secrets: Mapping[str, str] | None = None) -> str:
     """Return a copy-paste curl command that repeats a request.
 
-    >>> curl("GET", "http://h/x", {"Authorization": "Bearer k"})
-    "curl -X GET 'http://h/x' -H 'Authorization: Bearer k'"
+    ``secrets`` maps a key to the environment variable that holds it: the line names the
+    variable, never the key (curl lines end up in CI logs and JUnit files).
+
+    >>> print(curl("GET", "http://h/x", {"Authorization": "Bearer k1"}, secrets={"k1": "WAVE_API_KEY"}))
+    curl -X GET http://h/x -H 'Authorization: Bearer '"$WAVE_API_KEY"
     """
     parts = ["curl", "-X", method, shlex.quote(url)]
     for name, value in headers.items():
-        parts += ["-H", shlex.quote(f"{name}: {value}")]
+        parts += ["-H", _quote_hiding(f"{name}: {value}", secrets or {})]
     if body is not None:
         text = body if isinstance(body, str) else json.dumps(body, ensure_ascii=False)
         parts += ["-d", shlex.quote(text)]
     return " ".join(parts)
+
+
+def _quote_hiding(text: str, secrets: Mapping[str, str]) -> str:
+    """Shell-quote ``text``, with each secret replaced by ``"$VAR"``."""
+    for key, var in secrets.items():
+        if key and key in text:
+            return f'"${var}"'.join(_quote_hiding(piece, secrets) if piece else "" for piece in text.split(key))
+    return shlex.quote(text)
 
 
 @dataclass
@@ -93,8 +113,10 @@ class Api:
     """A tiny WAVE client for behaviour tests; every reply knows how to reproduce itself."""
 
     base_url: str
-    api_key: str | None
+    api_key: str | None = field(repr=False)
     session: requests.Session = field(default_factory=requests.Session)
+    # Key -> the environment variable curl lines name instead of it.
+    secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def request(
         self, method: str, path: str, *, body: Any = None, params: dict[str, str] | None = None,
@@ -116,7 +138,7 @@ class Api:
             parsed = response.json()
         except ValueError:
             parsed = None
-        line = curl(method, prepared.url or url, sent, raw if raw is not None else body)
+        line = curl(method, prepared.url or url, sent, raw if raw is not None else body, self.secrets)
         return Reply(response.status_code, parsed, response.text, dict(response.headers), line)
 
     def track(self, event: dict[str, Any], **kw: Any) -> Reply:
@@ -134,7 +156,7 @@ class Api:
         return self.request("GET", "/analytics/dashboards", params=params or None)
 
     def with_key(self, api_key: str | None) -> "Api":
-        return Api(self.base_url, api_key, self.session)
+        return Api(self.base_url, api_key, self.session, self.secrets)
 
 
 def unique(prefix: str) -> str:

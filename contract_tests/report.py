@@ -20,9 +20,13 @@ class Observations:
     lags: list[float] = field(default_factory=list)
     # HTTP status -> count, for the throttling line (429, 503).
     statuses: Counter[int] = field(default_factory=Counter)
+    # The divergences the running test saw: a test that passes with some is reported skipped.
+    current: list[tuple[str, str]] = field(default_factory=list)
 
     def record_divergence(self, rule: str, observed: str) -> None:
         self.divergences[(rule, observed)] += 1
+        if (rule, observed) not in self.current:
+            self.current.append((rule, observed))
 
     def record_lag(self, seconds: float) -> None:
         self.lags.append(seconds)
