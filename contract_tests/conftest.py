@@ -5,13 +5,16 @@ Without ``--base-url`` the kit starts a local wave-mock (two keys) and tests tha
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from typing import Any
 
 import pytest
 import requests
 
-from .kit import TARGET_ENV, Api, Target
+from .capabilities import Capability, TargetClock, probe_timestamp, target_clock
+from .kit import TARGET_ENV, Api, Pacer, Target
+from .settle import Settler
 
 PROFILES = ("quick", "deep")
 LOCAL_KEYS = ("kit_key_a", "kit_key_b")
@@ -66,6 +69,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         "profile": config.getoption("--profile"),
         "seed": config.getoption("--seed"),
         "spec_path": _spec_path(config),
+        "settle": config.getoption("--settle"),
+        "max_rps": config.getoption("--max-rps"),
+        "allow_reset": config.getoption("--allow-reset"),
     }
     base_url = config.getoption("--base-url")
     if base_url:
@@ -79,6 +85,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         args = [arg for key in LOCAL_KEYS for arg in ("--api-key", key)] + ["--no-access-log"]
         server = config.stash[SERVER_KEY] = MockServer(args).start()
         target = Target(server.base_url, LOCAL_KEYS[0], LOCAL_KEYS[1], local=True, **common)
+    strict = config.getoption("wave_strict")
+    if strict is not None:
+        target = dataclasses.replace(target, strict=strict)
     config.stash[TARGET_KEY] = target
     os.environ[TARGET_ENV] = target.to_json()
 
@@ -96,31 +105,38 @@ def target(request: pytest.FixtureRequest) -> Target:
 
 
 @pytest.fixture(scope="session")
-def api(target: Target) -> Api:
-    """Return a client with the first key."""
-    return Api(target.base_url, target.api_key)
+def pacer(target: Target) -> Pacer:
+    """Return the run's one pacer: the --max-rps limit and the 429/503 retry budget."""
+    return Pacer(max_rps=target.max_rps)
 
 
 @pytest.fixture(scope="session")
-def second_api(target: Target) -> Api:
+def api(target: Target, pacer: Pacer) -> Api:
+    """Return a client with the first key."""
+    return Api(target.base_url, target.api_key, pacer=pacer)
+
+
+@pytest.fixture(scope="session")
+def second_api(api: Api, target: Target) -> Api:
     """Return a client with the second key, or skip when there is none."""
     if not target.second_api_key:
         pytest.skip("needs a second tenant: pass --second-api-key (or WAVE_SECOND_API_KEY)")
-    return Api(target.base_url, target.second_api_key)
-
-
-def has_clock_control(target: Target, api_key: str) -> bool:
-    """Tell whether the target offers the mock's clock control (GET {root}/_mock/clock)."""
-    try:
-        response = requests.get(f"{target.root_url}/_mock/clock", headers={"Authorization": f"Bearer {api_key}"}, timeout=10)
-        return response.status_code == 200 and "frozen" in response.json()
-    except (requests.RequestException, ValueError):
-        return False
+    return api.with_key(target.second_api_key)
 
 
 @pytest.fixture(scope="session")
-def with_timestamps(api: Api) -> bool:
-    """Tell whether the target accepts the mock-only ``timestamp`` field."""
-    from .behaviour import accepts_timestamp
+def settler(target: Target) -> Settler:
+    """Return the run's poller: read-after-write checks wait up to --settle seconds."""
+    return Settler(target.settle)
 
-    return accepts_timestamp(api)
+
+@pytest.fixture
+def clock(api: Api, target: Target) -> TargetClock:
+    """Return the target's clock as of now (its own, on a wave-mock; else the kit's)."""
+    return target_clock(api, target)
+
+
+@pytest.fixture(scope="session")
+def with_timestamps(api: Api, target: Target, settler: Settler) -> Capability:
+    """Probe once whether the target honours the mock-only ``timestamp`` (truthy when it does)."""
+    return probe_timestamp(api, target, settler)
