@@ -36,7 +36,7 @@ def test_event_without_valid_key_is_rejected_with_401_and_not_stored(api: Api, t
     for stream, (label, _) in refused.items():
         stored = api.stream(stream)
         documented(nothing_stored(stored), stored.explain(f"an event sent with {label} is not stored (404, or no viewers)"))
-    hold_decided(target, [check for _, reply in refused.values() for check in error_checks(reply, 401, target)])
+    hold_decided(target, [check for _, reply in refused.values() for check in error_checks(reply, 401, target, "a write without a valid key")])
 
 
 def test_reads_without_key_are_refused(api: Api, target: Target) -> None:
@@ -46,4 +46,4 @@ def test_reads_without_key_are_refused(api: Api, target: Target) -> None:
     replies = [anonymous.request("GET", "/analytics/dashboards"), anonymous.request("GET", f"/analytics/stream/{unique('str_any')}")]
     for reply in replies:
         assert_refused(reply, "a read without a key is refused")
-    hold_decided(target, [check for reply in replies for check in error_checks(reply, 401, target)])
+    hold_decided(target, [check for reply in replies for check in error_checks(reply, 401, target, "a read without a key")])

@@ -25,7 +25,7 @@ def test_batch_of_101_events_is_rejected_with_400_and_nothing_stored(api: Api, t
     documented(seen.ok, seen.explain("positive control: the 100 viewers of the valid batch are all stored"))
     stored = api.stream(over)
     documented(nothing_stored(stored), stored.explain("a batch over 100 events stores nothing"))
-    hold_decided(target, error_checks(refused, 400, target))
+    hold_decided(target, error_checks(refused, 400, target, "a batch of 101 events"))
 
 
 def test_event_missing_required_field_is_rejected_with_400(api: Api, target: Target, settler: Settler) -> None:
@@ -45,7 +45,7 @@ def test_event_missing_required_field_is_rejected_with_400(api: Api, target: Tar
     for stream, (missing, _) in refused.items():
         stored = api.stream(stream)
         documented(nothing_stored(stored), stored.explain(f"an event without {missing} is not stored"))
-    hold_decided(target, [check for _, reply in refused.values() for check in error_checks(reply, 400, target)])
+    hold_decided(target, [check for _, reply in refused.values() for check in error_checks(reply, 400, target, "an event missing a required field")])
 
 
 def test_mixed_batch_reports_right_counts_and_per_event_errors(api: Api, target: Target, settler: Settler) -> None:

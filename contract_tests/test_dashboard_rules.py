@@ -34,21 +34,23 @@ def test_dashboard_counts_grow_by_exactly_what_was_sent(api: Api, target: Target
     stream, kind, name = unique("str_dash"), unique("kit_type"), unique("kit.counted")
     before = api.dashboard(period="7d")
     documented(before.status == 200 and isinstance(before.get("metrics"), dict), before.explain("the dashboard is served: metrics is an object"))
-    sent = [event("viewer.joined", unique("sess"), stream) for _ in range(viewers)] + [event(name, unique("sess"), event_type=kind) for _ in range(typed)]
-    rng.shuffle(sent)
-    reply = api.batch(sent)
-    documented(reply.status == 200 and reply.get("accepted") == len(sent), reply.explain(f"{len(sent)} valid events are accepted"))
+    typed_reply = api.batch([event(name, unique("sess"), event_type=kind) for _ in range(typed)])
+    documented(typed_reply.status == 200 and typed_reply.get("accepted") == typed, typed_reply.explain(f"{typed} valid events are accepted"))
+    # The viewers go last, as the flow's control, in a batch of their own: any event of it lost shows.
+    reply = api.batch([event("viewer.joined", unique("sess"), stream) for _ in range(viewers)])
+    documented(reply.status == 200 and reply.get("accepted") == viewers, reply.explain(f"{viewers} valid viewer events are accepted"))
     seen = settler.control(lambda: api.stream(stream), has_viewers(viewers), since=time.time())
     documented(seen.ok, seen.explain(f"all {viewers} accepted viewer events are stored: totalViewers = {viewers}"))
-    after = settler.check(lambda: api.dashboard(period="7d"), lambda r: count_in(r, "eventsByType", kind) == typed)
+    # Poll only while the target speaks wave-mock's vocabulary; its own metric set is no failure.
+    after = settler.check(lambda: api.dashboard(period="7d"), lambda r: "eventsByType" not in metrics_of(r) or count_in(r, "eventsByType", kind) == typed)
     documented(after.reply.status == 200 and after.reply.get("period") == "7d", after.explain("the dashboard echoes period=7d"))
     grown = (metrics_of(after.reply).get("totalEvents") or 0) - (metrics_of(before).get("totalEvents") or 0)
     # The kit is the only client of its own mock; elsewhere other traffic may add to the total.
-    exact = grown == len(sent) if target.local else grown >= len(sent)
+    exact = grown == typed + viewers if target.local else grown >= typed + viewers
     hold_decided(target, [
-        (after.ok, f"eventsByType[{kind}] counts the {typed} events of that type", f"{count_in(after.reply, 'eventsByType', kind)!r}"),
+        (count_in(after.reply, "eventsByType", kind) == typed, f"eventsByType[{kind}] counts the {typed} events of that type", f"{count_in(after.reply, 'eventsByType', kind)!r}"),
         top_events_check(after.reply, name, typed),
-        (exact, f"totalEvents grew by {'exactly' if target.local else 'at least'} {len(sent)}", f"it grew by {grown}"),
+        (exact, f"totalEvents grew by {'exactly' if target.local else 'at least'} {typed + viewers}", f"it grew by {grown}"),
     ])
 
 
@@ -79,7 +81,7 @@ def test_dashboard_defaults_to_7d_and_echoes_every_period(api: Api, target: Targ
 def test_unknown_metric_gets_400_listing_valid_names(api: Api, target: Target) -> None:
     reply = api.dashboard(metric="notAMetric")
     documented(reply.status < 500, reply.explain("no input gets a 5xx"))
-    hold_decided(target, [*error_checks(reply, 400, target),
+    hold_decided(target, [*error_checks(reply, 400, target, "an unknown dashboard metric"),
                           ("totalEvents" in reply.text and "timeseries" in reply.text, "the 400 lists the valid metric names", reply.text[:300])])
 
 
@@ -89,7 +91,7 @@ def test_unknown_period_gets_400(api: Api, target: Target, period: str) -> None:
     documented(good.status == 200, good.explain("positive control: period=30d is served"))
     reply = api.dashboard(period=period)
     assert_refused(reply, f"period={period} is not one of {', '.join(PERIODS)}")
-    hold_decided(target, error_checks(reply, 400, target))
+    hold_decided(target, error_checks(reply, 400, target, "an unknown dashboard period"))
 
 
 def test_dashboard_period_excludes_events_older_than_it(api: Api, target: Target, settler: Settler, with_timestamps: Capability, clock: TargetClock) -> None:

@@ -144,7 +144,7 @@ def test_unknown_stream_gets_404(api: Api, target: Target, settler: Settler, flo
     documented(known.ok, known.explain("positive control: a stream with events is readable"))
     reply = api.stream(unique("str_never_sent"))
     documented(reply.status == 404 or viewers(reply) == 0, reply.explain("a stream never sent shows no viewers (404, or 200 with zeros)"))
-    hold_decided(target, error_checks(reply, 404, target))
+    hold_decided(target, error_checks(reply, 404, target, "a stream never sent"))
 
 
 def test_stream_period_is_validated(api: Api, target: Target, settler: Settler, flows: Flows) -> None:
@@ -153,7 +153,7 @@ def test_stream_period_is_validated(api: Api, target: Target, settler: Settler, 
     bad = api.stream(flows.counted, period="2h")
     assert_refused(bad, "period=2h is not one of 1h, 24h, 7d, 30d")
     hold_decided(target, [(known.reply.get("period") == "1h", "the period asked for is echoed", f"period={known.reply.get('period')!r}"),
-                          *error_checks(bad, 400, target)])
+                          *error_checks(bad, 400, target, "an unknown stream period")])
 
 
 def test_timestamp_field_places_events_in_time(target: Target, with_timestamps: Capability) -> None:
