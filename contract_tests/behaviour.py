@@ -16,7 +16,8 @@ import jsonschema
 import pytest
 import yaml
 
-from .kit import Api, Reply, Target, event
+from .kit import Api, Reply, Target, event, unique
+from .settle import Settler, has_viewers, nothing_stored
 from .tiers import documented, record_divergence
 
 # The spec's stream example (3 viewers, peak 2, 1 current): a canned answer holds these, so
@@ -32,6 +33,21 @@ def seeded(target: Target, purpose: str) -> random.Random:
 def assert_refused(reply: Reply, rule: str) -> None:
     """Documented: bad input gets a 4xx (never a 2xx or a 5xx)."""
     documented(400 <= reply.status < 500, reply.explain(f"{rule}: expected a 4xx"))
+
+
+def assert_refused_writes_not_stored(api: Api, settler: Settler, refused: dict[str, str]) -> None:
+    """Write a valid control event; once it is readable, each refused write's stream must show nothing.
+
+    ``refused`` maps each stream a refused request named to a description of that request.
+    """
+    control = unique("str_control")
+    sent = api.track(event("viewer.joined", unique("sess"), control))
+    documented(sent.status == 200, sent.explain("the valid control event is accepted"))
+    seen = settler.control(lambda: api.stream(control), has_viewers(1), since=time.time())
+    documented(seen.ok, seen.explain("positive control: the valid event becomes readable (1 viewer)"))
+    for stream, what in refused.items():
+        stored = api.stream(stream)
+        documented(nothing_stored(stored), stored.explain(f"{what} is refused and stores nothing (404, or no viewers)"))
 
 
 def hold_decided(target: Target, checks: list[tuple[bool, str, str]]) -> None:

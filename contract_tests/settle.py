@@ -22,8 +22,8 @@ from typing import Any
 from .kit import Reply
 from .report import observations
 
-FIRST_DELAY = 0.1
-MAX_DELAY = 2.0
+FIRST_DELAY = 0.2
+MAX_DELAY = 1.0  # the overshoot past the moment data shows up
 # After a control has shown up, other reads of the same flow get this long on top of the
 # control's own lag (a pipeline need not keep order across streams).
 GRACE = 5.0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from .behaviour import assert_refused, error_checks, hold_decided, seeded
+from .behaviour import assert_refused, assert_refused_writes_not_stored, error_checks, hold_decided, seeded
 from .kit import Api, Target, event, unique
 from .settle import Settler, has_viewers, nothing_stored
 from .tiers import documented
@@ -37,14 +37,7 @@ def test_event_missing_required_field_is_rejected_with_400(api: Api, target: Tar
         reply = api.track(body)
         assert_refused(reply, f"an event without the required {missing} is refused")
         refused[stream] = (missing, reply)
-    control = unique("str_req_ok")
-    sent = api.track(event("viewer.joined", unique("sess"), control))
-    documented(sent.status == 200, sent.explain("the complete event is accepted"))
-    seen = settler.control(lambda: api.stream(control), has_viewers(1), since=time.time())
-    documented(seen.ok, seen.explain("positive control: the complete event becomes readable (1 viewer)"))
-    for stream, (missing, _) in refused.items():
-        stored = api.stream(stream)
-        documented(nothing_stored(stored), stored.explain(f"an event without {missing} is not stored"))
+    assert_refused_writes_not_stored(api, settler, {stream: f"an event without {missing}" for stream, (missing, _) in refused.items()})
     hold_decided(target, [check for _, reply in refused.values() for check in error_checks(reply, 400, target, "an event missing a required field")])
 
 

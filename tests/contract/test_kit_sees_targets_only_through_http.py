@@ -7,7 +7,6 @@ wave-mock, numbers computed by those would be a tautology that passes any metric
 from __future__ import annotations
 
 import ast
-from pathlib import Path
 
 from wave_mock.resources import contract_tests_dir
 
