@@ -74,13 +74,6 @@ def error_checks(reply: Reply, status: int, target: Target, what: str = "this in
     ]
 
 
-def assert_error_body(reply: Reply, status: int, spec_path: str) -> None:
-    """Assert the reply has ``status`` and a body matching the spec's Error schema (strict helper)."""
-    assert reply.status == status, reply.explain(f"expected HTTP {status}")
-    problem = _error_body_problem(reply, status, spec_path)
-    assert problem is None, reply.explain(f"error bodies match the Error schema: {problem}")
-
-
 @lru_cache(maxsize=4)
 def _error_schema(spec_path: str) -> dict[str, Any]:
     with open(spec_path, encoding="utf-8") as fh:

@@ -20,6 +20,9 @@ from wave_mock.testing import free_port
 
 from .kitrun import KEYS, KitRun, run_kit
 
+# 14 kit subprocesses, three at a time; on a loaded 2-core machine each spends most of a minute starting.
+pytestmark = pytest.mark.timeout(1500)
+
 # defect -> (-k expression selecting the catching tests, text the failure report must contain)
 CATCHES: dict[str, tuple[str, str]] = {
     "auth_ignored": ("without_valid_key", "test_event_without_valid_key_is_rejected_with_401_and_not_stored"),

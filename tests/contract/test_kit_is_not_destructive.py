@@ -21,6 +21,9 @@ from wave_mock.testing import MockServer
 
 from .kitrun import KEYS, run_kit
 
+# Two kit subprocesses against one mock; slow only when the machine is loaded.
+pytestmark = pytest.mark.timeout(1200)
+
 DEMO = fixtures_dir() / "demo.jsonl"
 EXPECTED = json.loads(DEMO.with_suffix(".expected.json").read_text(encoding="utf-8"))
 # Layer 4 and 5; the Schemathesis layers are the reporting work's and write only fresh ids too.
