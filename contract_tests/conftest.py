@@ -12,9 +12,11 @@ from typing import Any
 import pytest
 import requests
 
-from .kit import TARGET_ENV, Api, Target
+from .capabilities import Capability, TargetClock, probe_timestamp, target_clock
+from .kit import TARGET_ENV, Api, Pacer, Target
 from .plugin import TARGET_KEY, ReportPlugin
 from .precheck import detect_tier, precheck
+from .settle import Settler
 
 PROFILES = ("quick", "deep")
 LOCAL_KEYS = ("kit_key_a", "kit_key_b")
@@ -69,6 +71,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         "profile": config.getoption("--profile"),
         "seed": config.getoption("--seed"),
         "spec_path": _spec_path(config),
+        "settle": config.getoption("--settle"),
+        "max_rps": config.getoption("--max-rps"),
+        "allow_reset": config.getoption("--allow-reset"),
     }
     base_url = config.getoption("--base-url")
     if base_url:
@@ -87,10 +92,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         # One line instead of a traceback per test (pytest prints "ERROR: <line>").
         raise pytest.UsageError(problem)
     strict, why = detect_tier(target, config.getoption("wave_strict"))
-    target = dataclasses.replace(
-        target, strict=strict, tier_reason=why, settle=config.getoption("--settle"),
-        max_rps=config.getoption("--max-rps"), allow_reset=config.getoption("--allow-reset"),
-    )
+    target = dataclasses.replace(target, strict=strict, tier_reason=why)
     config.stash[TARGET_KEY] = target
     os.environ[TARGET_ENV] = target.to_json()
 
@@ -108,31 +110,38 @@ def target(request: pytest.FixtureRequest) -> Target:
 
 
 @pytest.fixture(scope="session")
-def api(target: Target) -> Api:
-    """Return a client with the first key."""
-    return Api(target.base_url, target.api_key, secrets=target.secrets)
+def pacer(target: Target) -> Pacer:
+    """Return the run's one pacer: the --max-rps limit and the 429/503 retry budget."""
+    return Pacer(max_rps=target.max_rps)
 
 
 @pytest.fixture(scope="session")
-def second_api(target: Target) -> Api:
+def api(target: Target, pacer: Pacer) -> Api:
+    """Return a client with the first key."""
+    return Api(target.base_url, target.api_key, secrets=target.secrets, pacer=pacer)
+
+
+@pytest.fixture(scope="session")
+def second_api(api: Api, target: Target) -> Api:
     """Return a client with the second key, or skip when there is none."""
     if not target.second_api_key:
         pytest.skip("needs a second tenant: pass --second-api-key (or WAVE_SECOND_API_KEY)")
-    return Api(target.base_url, target.second_api_key, secrets=target.secrets)
-
-
-def has_clock_control(target: Target, api_key: str) -> bool:
-    """Tell whether the target offers the mock's clock control (GET {root}/_mock/clock)."""
-    try:
-        response = requests.get(f"{target.root_url}/_mock/clock", headers={"Authorization": f"Bearer {api_key}"}, timeout=10)
-        return response.status_code == 200 and "frozen" in response.json()
-    except (requests.RequestException, ValueError):
-        return False
+    return api.with_key(target.second_api_key)
 
 
 @pytest.fixture(scope="session")
-def with_timestamps(api: Api) -> bool:
-    """Tell whether the target accepts the mock-only ``timestamp`` field."""
-    from .behaviour import accepts_timestamp
+def settler(target: Target) -> Settler:
+    """Return the run's poller: read-after-write checks wait up to --settle seconds."""
+    return Settler(target.settle)
 
-    return accepts_timestamp(api)
+
+@pytest.fixture
+def clock(api: Api, target: Target) -> TargetClock:
+    """Return the target's clock as of now (its own, on a wave-mock; else the kit's)."""
+    return target_clock(api, target)
+
+
+@pytest.fixture(scope="session")
+def with_timestamps(api: Api, target: Target, settler: Settler) -> Capability:
+    """Probe once whether the target honours the mock-only ``timestamp`` (truthy when it does)."""
+    return probe_timestamp(api, target, settler)

@@ -11,6 +11,8 @@ from typing import Any, Iterator
 from .kit import Api, rfc3339
 
 HAND_BUILT_NOW = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
+# Worked by hand, not computed: see hand_built.md for the arithmetic.
+HAND_BUILT_EXPECTED = Path(__file__).with_name("hand_built.expected.json")
 STREAM_PERIODS = ("1h", "24h", "7d", "30d")
 DASHBOARD_PERIODS = ("1d", "7d", "30d", "90d")
 
@@ -37,49 +39,40 @@ def load_fixture(fixture: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     return events, json.loads(expected_path(fixture).read_text(encoding="utf-8"))
 
 
+def hand_built() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Return the hand-built scenario and its expected metrics, worked by hand in hand_built.md."""
+    expected = json.loads(HAND_BUILT_EXPECTED.read_text(encoding="utf-8"))
+    return hand_built_events(), expected
+
+
 def hand_built_events() -> list[dict[str, Any]]:
-    """Build a small two-stream scenario around HAND_BUILT_NOW (used when no fixture is committed)."""
-    def at(minutes_ago: float, name: str, session: str, stream: str, etype: str = "stream", **props: Any) -> dict[str, Any]:
+    """Build the small three-stream scenario of hand_built.md around HAND_BUILT_NOW."""
+    def at(minutes_ago: int, name: str, session: str, stream: str, etype: str = "stream", platform: str | None = None, **props: Any) -> dict[str, Any]:
         body: dict[str, Any] = {"eventType": etype, "eventName": name, "sessionId": session,
                                 "properties": {"streamId": stream, **props},
                                 "timestamp": rfc3339(HAND_BUILT_NOW - timedelta(minutes=minutes_ago))}
+        if platform:
+            body["platform"] = platform
         return body
 
     return [
         at(180, "stream.started", "host_a", "str_a"),
-        at(170, "viewer.joined", "s1", "str_a", platform="web"),
-        at(169, "playback.started", "s1", "str_a", "playback", startupTimeMs=800),
-        at(160, "viewer.joined", "s2", "str_a"),
+        at(170, "viewer.joined", "s1", "str_a"),
+        at(169, "playback.started", "s1", "str_a", "playback", startupTimeMs=730),
+        at(160, "viewer.joined", "s2", "str_a", platform="ios"),
+        at(150, "viewer.joined", "s5", "str_a"),
+        at(140, "viewer.left", "s5", "str_a"),
         at(120, "playback.rebuffer", "s2", "str_a", "playback", durationMs=1500),
         at(100, "viewer.left", "s1", "str_a"),
-        at(90, "playback.quality_changed", "s2", "str_a", "playback", bitrateKbps=3200),
+        at(90, "playback.quality_changed", "s2", "str_a", "playback", bitrateKbps=2750),
         at(30, "viewer.joined", "s3", "str_a"),
         at(60 * 30, "stream.started", "host_b", "str_b"),
-        at(60 * 29, "viewer.joined", "s4", "str_b"),
+        at(60 * 29, "viewer.joined", "s4", "str_b", platform="android"),
         at(60 * 28, "playback.error", "s4", "str_b", "playback", fatal=True),
         at(60 * 27, "viewer.left", "s4", "str_b"),
         at(60 * 26, "stream.ended", "host_b", "str_b"),
         at(60 * 24 * 10, "page.viewed", "s9", "str_c", "page"),
     ]
-
-
-def compute_expected(events: list[dict[str, Any]], now: datetime) -> dict[str, Any]:
-    """Compute the expected metrics with wave-mock's reference implementation."""
-    from wave_mock.analytics import dashboard_metrics, stream_analytics
-    from wave_mock.events import make_event, stream_id
-    from wave_mock.store import EventStore
-    from wave_mock.timeutil import parse_rfc3339
-
-    store, epoch = EventStore(), now.timestamp()
-    built = [make_event(e, event_id=f"evt_{i}", tenant="t", time=parse_rfc3339(e["timestamp"]) or epoch, received_at=epoch)
-             for i, e in enumerate(events)]
-    store.append("t", built)
-    streams = sorted({s for s in (stream_id(e) for e in events) if s})
-    return {
-        "now": rfc3339(now),
-        "streams": {s: {p: stream_analytics(store, "t", s, epoch, p) for p in STREAM_PERIODS} for s in streams},
-        "dashboards": {p: dashboard_metrics(store, "t", epoch, p) for p in DASHBOARD_PERIODS},
-    }
 
 
 def replay(api: Api, events: list[dict[str, Any]]) -> None:

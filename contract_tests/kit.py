@@ -6,12 +6,16 @@ import dataclasses
 import json
 import os
 import shlex
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
+import pytest
 import requests
+
+from .report import observations
 
 TIMEOUT = 30.0
 # How conftest hands the resolved target to test modules that need it at import time.
@@ -102,6 +106,10 @@ class Reply:
     headers: dict[str, str]
     curl: str
 
+    def get(self, name: str, default: Any = None) -> Any:
+        """Return a top-level field of a JSON object body (``default`` for any other body)."""
+        return self.body.get(name, default) if isinstance(self.body, dict) else default
+
     def explain(self, rule: str) -> str:
         """Return an assertion message naming the broken rule, with the reproducing curl."""
         shown = self.text if len(self.text) <= 2000 else self.text[:2000] + "…"
@@ -109,14 +117,69 @@ class Reply:
 
 
 @dataclass
+class Pacer:
+    """Keeps the kit under ``--max-rps`` and waits out 429/503 answers, within a total budget.
+
+    One pacer is shared by every client of a run, so the limit and the budget are the run's.
+    """
+
+    max_rps: float | None = None
+    # Seconds the whole run may spend waiting on 429/503 before it gives up.
+    budget: float = 300.0
+    # Tries of one request (the first one included).
+    attempts: int = 6
+    spent: float = 0.0
+    _next_slot: float = 0.0
+
+    def wait_turn(self) -> None:
+        """Sleep until sending one more request keeps the run under ``max_rps``."""
+        if not self.max_rps:
+            return
+        now = time.monotonic()
+        start = max(now, self._next_slot)
+        self._next_slot = start + 1.0 / self.max_rps
+        if start > now:
+            time.sleep(start - now)
+
+    def retry_delay(self, reply: Reply, attempt: int) -> float | None:
+        """Return how long to wait before retrying a 429/503 reply, or None to give up."""
+        if reply.status not in THROTTLED or attempt + 1 >= self.attempts:
+            return None
+        delay = min(_retry_after(reply.headers) or 0.5 * 2 ** attempt, MAX_RETRY_AFTER)
+        if self.spent + delay > self.budget:
+            return None
+        self.spent += delay
+        return delay
+
+
+THROTTLED = (429, 503)
+MAX_RETRY_AFTER = 30.0
+
+
+def _retry_after(headers: dict[str, str]) -> float | None:
+    """Read a ``Retry-After`` in seconds (the HTTP-date form is rare on APIs and ignored)."""
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+@dataclass
 class Api:
-    """A tiny WAVE client for behaviour tests; every reply knows how to reproduce itself."""
+    """A tiny WAVE client for behaviour tests; every reply knows how to reproduce itself.
+
+    429 and 503 answers are retried after ``Retry-After`` (bounded by the pacer's attempts
+    and budget) and counted for the summary; a request still throttled after that skips the
+    test, because a 429 alone is never a failure.
+    """
 
     base_url: str
     api_key: str | None = field(repr=False)
     session: requests.Session = field(default_factory=requests.Session)
     # Key -> the environment variable curl lines name instead of it.
     secrets: Mapping[str, str] = field(default_factory=dict, repr=False)
+    pacer: Pacer = field(default_factory=Pacer)
 
     def request(
         self, method: str, path: str, *, body: Any = None, params: dict[str, str] | None = None,
@@ -133,12 +196,27 @@ class Api:
             text = raw if raw is not None else json.dumps(body, ensure_ascii=False)
             data = text.encode("utf-8")
         prepared = requests.Request(method, url, headers=sent, params=params, data=data).prepare()
+        line = curl(method, prepared.url or url, sent, raw if raw is not None else body, self.secrets)
+        for attempt in range(self.pacer.attempts):
+            reply = self._send(prepared, line)
+            if reply.status in THROTTLED:
+                observations().record_status(reply.status)
+            delay = self.pacer.retry_delay(reply, attempt)
+            if delay is None:
+                break
+            time.sleep(delay)
+        if reply.status == 429:
+            pytest.skip(f"the target kept answering 429 after {attempt + 1} tries ({self.pacer.spent:.0f} s of the retry budget used); "
+                        f"a rate limit is not a contract failure: lower --max-rps\n  last request: {line}")
+        return reply
+
+    def _send(self, prepared: requests.PreparedRequest, line: str) -> Reply:
+        self.pacer.wait_turn()
         response = self.session.send(prepared, timeout=TIMEOUT)
         try:
             parsed = response.json()
         except ValueError:
             parsed = None
-        line = curl(method, prepared.url or url, sent, raw if raw is not None else body, self.secrets)
         return Reply(response.status_code, parsed, response.text, dict(response.headers), line)
 
     def track(self, event: dict[str, Any], **kw: Any) -> Reply:
@@ -155,8 +233,12 @@ class Api:
         params = {k: v for k, v in (("period", period), ("metric", metric)) if v}
         return self.request("GET", "/analytics/dashboards", params=params or None)
 
+    def admin(self, method: str, root_url: str, path: str, body: Any = None) -> Reply:
+        """Call wave-mock's inspection API (``{root}/_mock{path}``) with this client's key."""
+        return self.request(method, f"{root_url}/_mock{path}", body=body)
+
     def with_key(self, api_key: str | None) -> "Api":
-        return Api(self.base_url, api_key, self.session, self.secrets)
+        return Api(self.base_url, api_key, self.session, self.secrets, self.pacer)
 
 
 def unique(prefix: str) -> str:
