@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from dataclasses import dataclass
@@ -43,6 +44,10 @@ def _sides_b1() -> list[Side]:
         Side("prism", lambda p: [*PRISM, "-p", str(p)], "", "/analytics/dashboards"),
         Side("flask-granian", lambda p: [sys.executable, "baseline_app.py", str(p), t], "/api/v1", "/health", BENCH_DIR),
     ]
+    baseline = os.environ.get("WAVE_MOCK_BASELINE")  # A/B: another checkout's `wave-mock` (its venv's bin)
+    if baseline:
+        sides.append(Side("mock-baseline", lambda p: [baseline, "serve", "--port", str(p), "--no-access-log"],
+                          "/api/v1", "/_mock/health"))
     if (VENV_BIN / "gunicorn").exists():
         sides.append(Side("flask-gunicorn-gthread", lambda p: [str(VENV_BIN / "gunicorn"), "-k", "gthread", "--threads", t, "-w", "1",
                                                                  "-b", f"127.0.0.1:{p}", "--log-level", "warning", "baseline_app:app"],
@@ -125,7 +130,7 @@ def bench_b1(opts: Options) -> list[Result]:
 def bench_b2(opts: Options) -> list[Result]:
     """B2: 100-event batches, mock vs Prism; events/s = req/s x 100."""
     data = write_batch_bodies(opts.work / "batch.txt", count=50 if opts.quick else 300)
-    sides = [s for s in _sides_b1() if s.name in ("mock", "mock-16-threads", "prism")]
+    sides = [s for s in _sides_b1() if s.name in ("mock", "mock-16-threads", "mock-baseline", "prism")]
     rows, rps = _run_sides("B2", sides, "/analytics/events/batch", data, opts, 100)
     events = rps["mock"] * 100 if "mock" in rps else None
     rows.append(Result("B2", "mock", "events/s vs target", round(events, 1) if events else None, "events/s",

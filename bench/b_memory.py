@@ -25,7 +25,7 @@ from wave_mock.app import create_app
 from wave_mock.seed import load_file
 app = create_app({"MAX_EVENTS": int(sys.argv[2])})
 st = app.extensions["wave_mock"]
-st.clock.freeze(float(sys.argv[3]))
+st.clocks.of(st.keys.tenants[0]).freeze(float(sys.argv[3]))
 gc.collect()
 before = rss()
 t0 = time.perf_counter()

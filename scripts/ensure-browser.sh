@@ -1,30 +1,38 @@
 #!/usr/bin/env bash
-# Make sure a headless Chromium is available for the browser tests.
+# Make sure the headless Chromium the browser tests use is available.
+# The tests drive exactly $WAVE_MOCK_CHROMIUM (default /usr/bin/chromium), so that is the
+# only path accepted here: another browser on PATH would leave them unrun.
 # Installs Debian's chromium with apt-get only when it is missing and we are root.
-# Never fails: without a browser the browser tests skip with a reason instead.
+# Outside CI, a missing browser is a note (the browser tests skip with a reason).
+# In CI (CI=true) it is an error, and the browser tests fail rather than skip.
 # Set WAVE_MOCK_SKIP_BROWSER_INSTALL=1 to never install anything.
 set -uo pipefail
 
-for candidate in chromium chromium-browser google-chrome; do
-    if command -v "$candidate" >/dev/null 2>&1; then
-        exit 0
-    fi
-done
+BROWSER="${WAVE_MOCK_CHROMIUM:-/usr/bin/chromium}"
+IN_CI=0
+case "${CI:-}" in 1|true|TRUE|True|yes) IN_CI=1 ;; esac
 
-if [[ "${WAVE_MOCK_SKIP_BROWSER_INSTALL:-0}" == "1" ]]; then
-    echo "note: no Chromium found and WAVE_MOCK_SKIP_BROWSER_INSTALL=1; browser tests will skip." >&2
+present() { [[ -f "$BROWSER" && -x "$BROWSER" ]]; }
+
+missing() {
+    if ((IN_CI)); then
+        echo "error: no Chromium at $BROWSER, and CI must run the browser tests: $1" >&2
+        exit 1
+    fi
+    echo "note: no Chromium at $BROWSER; browser tests will skip: $1" >&2
     exit 0
-fi
+}
+
+present && exit 0
+[[ "${WAVE_MOCK_SKIP_BROWSER_INSTALL:-0}" == "1" ]] && missing "WAVE_MOCK_SKIP_BROWSER_INSTALL=1"
 if [[ "$(id -u)" != "0" ]] || ! command -v apt-get >/dev/null 2>&1; then
-    echo "note: no Chromium found and cannot apt-get install it (needs root + apt); browser tests will skip." >&2
-    exit 0
+    missing "cannot apt-get install it (needs root + apt)"
 fi
 
 echo "Installing Debian's chromium for the browser tests (one time)"
 export DEBIAN_FRONTEND=noninteractive
 if apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium >/dev/null; then
-    echo "Installed $(chromium --version 2>/dev/null || echo chromium)"
-else
-    echo "warning: installing chromium failed; browser tests will skip." >&2
+    present && { echo "Installed $("$BROWSER" --version 2>/dev/null || echo chromium)"; exit 0; }
+    missing "chromium was installed, but not at $BROWSER"
 fi
-exit 0
+missing "installing chromium failed"

@@ -24,10 +24,14 @@ def test_bodies_round_trip_across_many_chunks() -> None:
 
 def test_chunks_start_small_and_double_up_to_the_cap() -> None:
     blob = ChunkedBlob()
-    for _ in range(30):
-        blob.append([b"x" * 1_000_000])
+    for _ in range(26):  # 26 MB in 1,000-byte bodies: past 16 KiB + 32 KiB + ... + 8 MiB, into the cap
+        blob.append([b"x" * 1_000] * 1_000)
     sizes = [len(c) for c in blob.chunks]
-    assert sizes[0] <= max(FIRST_CHUNK, 1_000_000) and max(sizes) == MAX_CHUNK
+    kib = 1024
+    doubling = [16 * kib, 32 * kib, 64 * kib, 128 * kib, 256 * kib, 512 * kib, 1024 * kib, 2048 * kib, 4096 * kib]
+    assert (FIRST_CHUNK, MAX_CHUNK) == (16 * kib, 8192 * kib)
+    assert sizes[:9] == doubling  # each chunk twice the one before
+    assert sizes[9:] == [8192 * kib] * (len(sizes) - 9) and len(sizes) >= 11  # then the cap, repeatedly
 
 
 def test_a_body_bigger_than_a_chunk_gets_its_own() -> None:

@@ -10,6 +10,7 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from tests.docs_examples import DOCS, python_example
 from wave_mock.client import (
     AuthenticationError,
     NotFoundError,
@@ -111,23 +112,27 @@ def test_connection_refused_is_a_connection_error() -> None:
         client.analytics.get_dashboard_metrics()
 
 
-def test_docs_python_example_runs_against_the_mock() -> None:
-    """The docs' example, verbatim except for ``base_url``, against the real mock on a socket."""
+def test_docs_python_example_runs_against_the_mock(capsys: pytest.CaptureFixture[str]) -> None:
+    """The docs' Python example (read from the committed docs), verbatim except for the
+    import and ``base_url``, against the real mock on a socket."""
     from wave_mock.app import create_app
     from wave_mock.auth import DEFAULT_DEV_KEY
 
     httpd = make_server("127.0.0.1", 0, create_app({"API_KEYS": ["your-api-key", DEFAULT_DEV_KEY]}), threaded=True)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
-        client = WaveClient(api_key="your-api-key", base_url=f"http://127.0.0.1:{httpd.server_port}/api/v1")
-        result = client.analytics.track_event(
-            event_type="stream",
-            event_name="stream.started",
-            session_id="sess_abc123",
-            properties={"streamId": "str_xyz789", "protocol": "webrtc"},
-            platform="web",
-        )
+        base_url = f"http://127.0.0.1:{httpd.server_port}/api/v1"
+        swaps = {"from wave_sdk import WaveClient": "from wave_mock.client import WaveClient",
+                 'WaveClient(api_key="your-api-key")': f'WaveClient(api_key="your-api-key", base_url="{base_url}")'}
+        code = python_example()
+        for docs, local in swaps.items():
+            assert code.count(docs) == 1, f"the docs' Python example changed: {docs!r} not found in\n{code}"
+            code = code.replace(docs, local)
+        namespace: dict[str, Any] = {}
+        exec(compile(code, str(DOCS), "exec"), namespace)  # noqa: S102 - the docs' own example
+        result, client = namespace["result"], namespace["client"]
         assert result["success"] is True and result["eventId"]
+        assert capsys.readouterr().out.strip() == repr(result)  # the example's print(result)
         stream = client.analytics.get_stream_analytics("str_xyz789")
         assert stream["streamId"] == "str_xyz789" and stream["isLive"] is True
         with pytest.raises(ValidationError):

@@ -24,7 +24,7 @@ TENANT = "t"
 
 def _ingestor(whole_batches: bool) -> tuple[Ingestor, list[int]]:
     """Return an ingestor, with the whole-batch path disabled if asked, and its use count."""
-    ingestor = Ingestor(spec=Spec.load(spec_path()), store=EventStore(), now=lambda: NOW)
+    ingestor = Ingestor(spec=Spec.load(spec_path()), store=EventStore(), now=lambda tenant: NOW)
     taken: list[int] = []
     build = ingestor._build_clean_batch
 

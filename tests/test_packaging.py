@@ -2,8 +2,7 @@
 
 The fresh venv reuses the dependencies already installed in the test interpreter's
 site-packages through a ``.pth`` file, so the test needs no network and no PyPI.
-Checks of CLI commands that are not written yet skip (by reading ``wave-mock --help``)
-and start running on their own once the command exists.
+Every CLI command the package ships is checked; nothing here skips.
 """
 
 from __future__ import annotations
@@ -127,19 +126,15 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> InstalledWheel:
 
 @pytest.fixture(scope="module")
 def cli_help(installed: InstalledWheel) -> str:
-    """Return ``wave-mock --help`` from the installed wheel, skipping while there is no CLI."""
-    if not (REPO_ROOT / "src" / "wave_mock" / "cli.py").exists():
-        pytest.skip("src/wave_mock/cli.py is not written yet")
+    """Return ``wave-mock --help`` from the installed wheel."""
     result = installed.run(str(installed.wave_mock), "--help")
     assert result.returncode == 0, result.stderr
     return result.stdout
 
 
-def _require_command(cli_help: str, command: str) -> None:
-    """Skip while ``wave-mock <command>`` does not exist yet."""
-    listed = {line.split()[0] for line in cli_help.split("Commands:", 1)[-1].splitlines() if line.strip()}
-    if command not in listed:
-        pytest.skip(f"`wave-mock {command}` is not written yet")
+def _commands(cli_help: str) -> set[str]:
+    """Return the command names ``wave-mock --help`` lists."""
+    return {line.split()[0] for line in cli_help.split("Commands:", 1)[-1].splitlines() if line.strip()}
 
 
 def _free_port() -> int:
@@ -196,13 +191,12 @@ def test_editable_resources_point_at_the_checkout() -> None:
     assert resources.demo_fixture_path() == REPO_ROOT / "fixtures" / "demo.jsonl"
 
 
-def test_installed_cli_help_lists_serve(cli_help: str) -> None:
+def test_installed_cli_help_lists_every_command(cli_help: str) -> None:
     assert "Usage:" in cli_help
-    assert "serve" in cli_help
+    assert _commands(cli_help) == {"serve", "contract", "fixtures"}
 
 
 def test_installed_serve_publishes_the_shipped_spec(installed: InstalledWheel, cli_help: str) -> None:
-    _require_command(cli_help, "serve")
     port = _free_port()
     log = installed.elsewhere / "serve.log"
     with log.open("w") as sink:
@@ -236,22 +230,36 @@ def _get_when_up(url: str, server: subprocess.Popen[bytes]) -> requests.Response
 
 
 def test_installed_contract_command_prints_help(installed: InstalledWheel, cli_help: str) -> None:
-    _require_command(cli_help, "contract")
-
     result = installed.run(str(installed.wave_mock), "contract", "--help")
 
     assert result.returncode == 0, result.stderr
     assert "Usage:" in result.stdout
 
 
-def test_contract_kit_collects_from_the_repo_root() -> None:
+def _collect_kit(python: Path | str, kit: Path, cwd: Path) -> list[str]:
+    """Return the test ids pytest collects from ``kit``; fail on any error or on nothing collected."""
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "contract_tests"],
-        cwd=REPO_ROOT, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+        [str(python), "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", str(kit)],
+        cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
         timeout=COMMAND_TIMEOUT_S, check=False,
     )
-
-    # Exit 5 means "no tests collected", which is fine while the kit is still a stub;
-    # an import or collection error exits 1 or 2.
-    assert result.returncode in (0, 5), result.stdout + result.stderr
+    # Exit 5 is "no tests collected": a kit that runs nothing must not pass.
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "errors during collection" not in result.stdout
+    ids = [line.split("::", 1) for line in result.stdout.splitlines() if "::" in line]
+    return [f"{Path(path).name}::{name}" for path, name in ids]  # the same ids wherever the kit lives
+
+
+def test_contract_kit_collects_from_the_repo_root() -> None:
+    collected = _collect_kit(sys.executable, Path("contract_tests"), REPO_ROOT)
+    modules = {test.split("::")[0] for test in collected}
+    assert len(collected) >= 40, collected
+    assert {"test_spec_sanity.py", "test_schema_conformance.py", "test_exact_metrics.py"} <= modules, modules
+
+
+def test_the_packaged_kit_collects_the_same_tests_as_the_checkout(installed: InstalledWheel) -> None:
+    script = "from wave_mock import resources; print(resources.contract_tests_dir())"
+    kit = Path(installed.run(str(installed.python), "-c", script).stdout.strip())
+    assert kit.is_relative_to(installed.venv), kit
+    packaged = _collect_kit(installed.python, kit, installed.elsewhere)
+    assert packaged and sorted(packaged) == sorted(_collect_kit(sys.executable, Path("contract_tests"), REPO_ROOT))

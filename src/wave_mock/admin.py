@@ -7,7 +7,8 @@ from typing import Any
 from flask import Blueprint, Flask, Response, g, request
 
 from wave_mock.auth import bearer_token
-from wave_mock.errors import Forbidden, ValidationFailed
+from wave_mock.clock import Clock, ClockRangeError
+from wave_mock.errors import FieldError, Forbidden, ValidationFailed
 from wave_mock.events import Event
 from wave_mock.http import Route, add_routes, json_response, query_params, read_json_object
 from wave_mock.state import state
@@ -17,7 +18,7 @@ admin = Blueprint("admin", __name__, url_prefix="/_mock")
 
 
 def health() -> Response:
-    clock = state().clock
+    clock = state().clocks.base  # no key, so no tenant: the base clock (what the admin token sets)
     return json_response({"status": "ok", "now": format_rfc3339(clock.now()), "clockFrozen": clock.frozen})
 
 
@@ -65,16 +66,39 @@ def set_clock() -> Response:
     errors = state().admin_spec.operations["setClock"].body.errors(body)
     if errors:
         raise ValidationFailed("Send exactly one of {\"now\": RFC3339} or {\"advance\": seconds}.", errors)
-    clock = state().clock
-    if "now" in body:
-        clock.freeze(parse_rfc3339(body["now"]))
-    else:
-        clock.advance(float(body["advance"]))
+    field = "now" if "now" in body else "advance"
+    try:
+        _move_clock(body)
+    except ClockRangeError as exc:
+        raise ValidationFailed(f"The clock did not move: {field} {exc}.", [FieldError(field, str(exc))]) from None
     return _clock_json()
 
 
+def _move_clock(body: dict[str, Any]) -> None:
+    """Freeze or advance the caller's clock, or every tenant's with the admin token."""
+    clocks = state().clocks
+    if "advance" in body:
+        seconds = float(body["advance"])
+        if g.admin:
+            clocks.advance_all(seconds)
+        else:
+            clocks.of(g.tenant).advance(seconds)
+        return
+    at = parse_rfc3339(body["now"])
+    if at is None:  # the schema's date-time format is laxer than RFC 3339
+        raise ClockRangeError("must be an RFC 3339 date-time, e.g. 2026-11-27T10:00:00Z")
+    if g.admin:
+        clocks.freeze_all(at)
+    else:
+        clocks.of(g.tenant).freeze(at)
+
+
 def reset_clock() -> Response:
-    state().clock.unfreeze()
+    clocks = state().clocks
+    if g.admin:
+        clocks.unfreeze_all()
+    else:
+        clocks.of(g.tenant).unfreeze()
     return _clock_json()
 
 
@@ -111,8 +135,16 @@ def _tenant() -> str:
 
 
 def _clock_json() -> Response:
-    clock = state().clock
-    return json_response({"now": format_rfc3339(clock.now()), "frozen": clock.frozen})
+    """The caller's clock; with the admin token, the base clock and every tenant's."""
+    clocks = state().clocks
+    if not g.admin:
+        return json_response(_clock_state(clocks.of(g.tenant)))
+    tenants = {tenant: _clock_state(clock) for tenant, clock in clocks.tenants().items()}
+    return json_response({**_clock_state(clocks.base), "tenants": tenants})
+
+
+def _clock_state(clock: Clock) -> dict[str, Any]:
+    return {"now": format_rfc3339(clock.now()), "frozen": clock.frozen}
 
 
 def stored_event_json(event: Event) -> dict[str, Any]:

@@ -44,7 +44,7 @@ def get_dashboard_metrics() -> Response:
     params = query_params(state().spec.operations["getDashboardMetrics"])
     st = state()
     try:
-        body = dashboard_metrics(st.store, g.tenant, st.clock.now(), params["period"], params.get("metric"))
+        body = dashboard_metrics(st.store, g.tenant, st.clocks.now(g.tenant), params["period"], params.get("metric"))
     except UnknownMetric as exc:
         raise ValidationFailed(str(exc), [FieldError("metric", str(exc))]) from None
     return json_response(body)
@@ -55,7 +55,7 @@ def get_stream_analytics(stream_id: str) -> Response:
     path_params(operation, {"streamId": stream_id})
     params = query_params(operation)
     st = state()
-    body = stream_analytics(st.store, g.tenant, stream_id, st.clock.now(), params["period"])
+    body = stream_analytics(st.store, g.tenant, stream_id, st.clocks.now(g.tenant), params["period"])
     if body is None:
         raise NotFound(f"Unknown stream {stream_id!r}: no event was ever sent for it with this API key.")
     return json_response(body)

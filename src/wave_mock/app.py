@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from wave_mock import admin, api, ui
 from wave_mock.auth import DEFAULT_DEV_KEY, KeyRing
-from wave_mock.clock import Clock
+from wave_mock.clock import Clock, TenantClocks
 from wave_mock.errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLarge
 from wave_mock.faults import Faults
 from wave_mock.fastpath import FastPath
@@ -20,7 +20,7 @@ from wave_mock.http import cors_headers, json_response, log_access
 from wave_mock.ingest import EventIds, Ingestor
 from wave_mock.durable.database import DataFile
 from wave_mock.jsonbody import MAX_BODY_BYTES
-from wave_mock.seed import fixture_now, last_timestamp, load_file
+from wave_mock.seed import load_file, seed_now
 from wave_mock.resources import admin_spec_path, spec_path
 from wave_mock.spec import Spec
 from wave_mock.state import MockState, attach
@@ -68,16 +68,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 def _build_state(config: Mapping[str, Any]) -> MockState:
     spec = Spec.load(config["SPEC_PATH"] or spec_path())
-    clock = config["CLOCK"] or Clock()
+    keys = KeyRing(config["API_KEYS"], config["ADMIN_TOKEN"])
+    # CLOCK is the base: its source drives every tenant, and each tenant starts where it is.
+    clocks = TenantClocks(config["CLOCK"] or Clock(), keys.tenants)
     store = EventStore(max_events=config["MAX_EVENTS"], max_rejected=config["MAX_REJECTED"])
     data, last_number = _open_data_file(config, spec, store)
     return MockState(
         spec=spec,
         admin_spec=Spec.load(config["ADMIN_SPEC_PATH"] or admin_spec_path()),
         store=store,
-        clock=clock,
-        keys=KeyRing(config["API_KEYS"], config["ADMIN_TOKEN"]),
-        ingestor=Ingestor(spec=spec, store=store, now=clock.now, ids=EventIds(last_number + 1), data=data),
+        clocks=clocks,
+        keys=keys,
+        ingestor=Ingestor(spec=spec, store=store, now=clocks.now, ids=EventIds(last_number + 1), data=data),
         faults=Faults(config["LATENCY_MS"], config["ERROR_RATE"], config["FAULT_SEED"]),
     )
 
@@ -91,7 +93,7 @@ def _open_data_file(config: Mapping[str, Any], spec: Spec, store: EventStore) ->
 
 
 def _seed(mock_state: MockState, files: list[str]) -> None:
-    """Load fixture files into the first key's tenant, the clock frozen at their "now".
+    """Load fixture files into the first key's tenant, its clock frozen at their "now".
 
     Freezing (rather than shifting the data) keeps the numbers equal to the files'
     expected metrics, so dashboards show exactly what the fixture documents.
@@ -99,9 +101,9 @@ def _seed(mock_state: MockState, files: list[str]) -> None:
     tenant = mock_state.keys.tenants[0]
     for name in files:
         path = Path(name)
-        now = fixture_now(path) or last_timestamp(path)
+        now = seed_now(path)
         if now is not None:
-            mock_state.clock.freeze(now)
+            mock_state.clocks.of(tenant).freeze(now)
         load_file(mock_state.ingestor, tenant, path)
 
 

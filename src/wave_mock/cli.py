@@ -28,8 +28,8 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="WAVE_MOCK_HOST", help="Interface to bind.")
 @click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True, envvar="WAVE_MOCK_PORT", help="Port to listen on.")
 @click.option("--api-key", "api_keys", multiple=True, envvar="WAVE_MOCK_API_KEYS", help=f"Accepted bearer key; repeatable; each key is a tenant. Replaces the default dev key {DEFAULT_DEV_KEY!r}.")
-@click.option("--admin-token", envvar="WAVE_MOCK_ADMIN_TOKEN", help="Token that unlocks cross-tenant /_mock/stats and /_mock/reset.")
-@click.option("--load", "load_files", multiple=True, type=click.Path(exists=True, dir_okay=False), help="Seed events from a JSON Lines fixture (repeatable); the clock freezes at the fixture's \"now\".")
+@click.option("--admin-token", envvar="WAVE_MOCK_ADMIN_TOKEN", help="Token that unlocks cross-tenant /_mock/stats, /_mock/reset and /_mock/clock (every tenant's clock at once).")
+@click.option("--load", "load_files", multiple=True, type=click.Path(exists=True, dir_okay=False), help="Seed events from a JSON Lines fixture into the first key's tenant (repeatable); that tenant's clock freezes at the fixture's \"now\".")
 @click.option("--no-cors", is_flag=True, help="Do not send CORS headers (they are on by default).")
 @click.option("--latency", "latency_ms", type=click.FloatRange(0, 60_000), default=0, help="Add this many milliseconds to every WAVE request.")
 @click.option("--error-rate", type=click.FloatRange(0, 1), default=0, help="Fail this fraction of WAVE requests with a 500 or 503.")
@@ -122,7 +122,7 @@ def _print_banner(host: str, port: int, keys: list[str], admin: bool, loaded: in
     if admin:
         click.echo("  Admin token: set (cross-tenant /_mock/stats and /_mock/reset)")
     if loaded:
-        click.echo(f"  Seeding:     {loaded} events; clock frozen at the fixture's \"now\" (DELETE /_mock/clock for real time)")
+        click.echo(f"  Seeding:     {loaded} events; the first key's clock frozen at the fixture's \"now\" (DELETE /_mock/clock for real time)")
     if DEFAULT_DEV_KEY in keys and not _is_loopback(host):
         click.secho(
             f"WARNING: binding {host} with the public default key {DEFAULT_DEV_KEY!r}; anyone who can reach "

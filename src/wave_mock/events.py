@@ -103,7 +103,7 @@ def metric_value(name: str, props: Any) -> float | None:
         return None
     if not math.isfinite(value) or value < 0:
         return None
-    return float(value)
+    return float(value) + 0.0  # + 0.0 turns -0.0 into 0.0, so no metric answers -0.0
 
 
 # Positional construction without the generated ``__new__``'s argument handling.

@@ -54,7 +54,7 @@ class Ingestor:
 
     spec: Spec
     store: EventStore
-    now: Callable[[], float]
+    now: Callable[[str], float]  # a tenant's current time (each tenant has its own clock)
     ids: EventIds = field(default_factory=EventIds)
     data: DataFile | None = None
 
@@ -81,7 +81,7 @@ class Ingestor:
 
     def track(self, tenant: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """Store one event, or raise 400/413 after journaling the rejection."""
-        received_at = self.now()
+        received_at = self.now(tenant)
         errors = event_errors(self.spec, body, received_at)
         if errors:
             self.reject(tenant, "trackEvent", body, errors)
@@ -105,7 +105,7 @@ class Ingestor:
         it to check for duplicate keys): the events' bodies are then cut from it, not
         encoded again.
         """
-        received_at = self.now()
+        received_at = self.now(tenant)
         envelope = self.spec.operations["trackEventBatch"].body
         problems = envelope.errors(body) if envelope else []
         if problems:
@@ -176,7 +176,7 @@ class Ingestor:
         self.store.record_rejection(
             tenant,
             {
-                "receivedAt": format_rfc3339(self.now()),
+                "receivedAt": format_rfc3339(self.now(tenant)),
                 "operation": operation,
                 "index": index,
                 "body": body_preview(body),

@@ -7,6 +7,7 @@ from typing import Any, Iterator
 
 import orjson
 
+from wave_mock.clock import ClockRangeError, check_instant
 from wave_mock.ingest import Ingestor, event_errors
 from wave_mock.spec import Spec
 from wave_mock.timeutil import parse_rfc3339
@@ -39,6 +40,17 @@ def last_timestamp(path: Path) -> float | None:
     return latest
 
 
+def seed_now(path: Path) -> float | None:
+    """Return the instant a fixture freezes its tenant's clock at, or None; raise ``SeedError`` out of range."""
+    now = fixture_now(path) or last_timestamp(path)
+    if now is None:
+        return None
+    try:
+        return check_instant(now)
+    except ClockRangeError as exc:
+        raise SeedError(f"{path}: its \"now\" (the clock it freezes) {exc}") from None
+
+
 def valid_bodies(spec: Spec, path: Path, now: float) -> Iterator[dict[str, Any]]:
     """Yield each line's event, validated like a batch item; raise ``SeedError`` at the first bad one."""
     with path.open("rb") as lines:
@@ -58,13 +70,13 @@ def valid_bodies(spec: Spec, path: Path, now: float) -> Iterator[dict[str, Any]]
 
 def check_file(spec: Spec, path: Path) -> int:
     """Validate a fixture without storing it (cheap enough to run before the server starts)."""
-    now = fixture_now(path) or last_timestamp(path) or 0.0
+    now = seed_now(path) or 0.0
     return sum(1 for _ in valid_bodies(spec, path, now))
 
 
 def load_file(ingestor: Ingestor, tenant: str, path: Path) -> int:
     """Store every line of a fixture for ``tenant``, or raise ``SeedError`` storing nothing more."""
-    now = ingestor.now()
+    now = ingestor.now(tenant)
     loaded = 0
     chunk = []
     for body in valid_bodies(ingestor.spec, path, now):

@@ -50,17 +50,36 @@ def _format_checker() -> FormatChecker:
     return checker
 
 
-def inline_refs(node: Any, root: Mapping[str, Any]) -> Any:
-    """Return ``node`` with every local ``$ref`` replaced by its target (the spec has no cycles)."""
+def inline_refs(node: Any, root: Mapping[str, Any], _expanding: frozenset[str] = frozenset()) -> Any:
+    """Return ``node`` with every local ``$ref`` replaced by its target.
+
+    A recursive schema (``JsonValue``) is inlined once and then refers to itself as
+    ``#/$defs/JsonValue``, which ``with_defs`` attaches to the schema a validator compiles.
+    """
     if isinstance(node, dict):
         if "$ref" in node:
-            target = resolve_pointer(root, node["$ref"])
-            siblings = {k: v for k, v in node.items() if k != "$ref"}
-            return {**inline_refs(target, root), **inline_refs(siblings, root)}
-        return {k: inline_refs(v, root) for k, v in node.items()}
+            ref = node["$ref"]
+            siblings = inline_refs({k: v for k, v in node.items() if k != "$ref"}, root, _expanding)
+            if ref in _expanding:
+                return {"$ref": _DEFS + ref.rsplit("/", 1)[-1], **siblings}
+            return {**inline_refs(resolve_pointer(root, ref), root, _expanding | {ref}), **siblings}
+        return {k: inline_refs(v, root, _expanding) for k, v in node.items()}
     if isinstance(node, list):
-        return [inline_refs(v, root) for v in node]
+        return [inline_refs(v, root, _expanding) for v in node]
     return node
+
+
+_DEFS = "#/$defs/"
+_SCHEMAS = "#/components/schemas/"
+
+
+def with_defs(schema: Mapping[str, Any], root: Mapping[str, Any]) -> dict[str, Any]:
+    """Return an inlined ``schema`` with the recursive schemas it refers to under ``$defs``."""
+    names = sorted(set(re.findall(r'"#/\$defs/([^"]+)"', orjson.dumps(schema).decode())))
+    if not names:
+        return dict(schema)
+    defs = {n: inline_refs(resolve_pointer(root, _SCHEMAS + n), root, frozenset({_SCHEMAS + n})) for n in names}
+    return {**schema, "$defs": defs}
 
 
 def resolve_pointer(root: Mapping[str, Any], ref: str) -> Any:
@@ -233,8 +252,8 @@ class Spec:
         return _load_cached(resolved, resolved.stat().st_mtime_ns)
 
     def schema(self, name: str) -> Mapping[str, Any]:
-        """Return component schema ``name`` with every ``$ref`` inlined."""
-        return inline_refs(self.document["components"]["schemas"][name], self.document)
+        """Return component schema ``name`` with every ``$ref`` inlined (recursive ones under ``$defs``)."""
+        return with_defs(inline_refs(self.document["components"]["schemas"][name], self.document), self.document)
 
     @cached_property
     def event_validator(self) -> SchemaValidator:
@@ -243,7 +262,9 @@ class Spec:
     @cached_property
     def event_list_validator(self) -> SchemaValidator:
         """Judge a batch's items in one call: valid iff every item is a valid ``Event``."""
-        return SchemaValidator({"type": "array", "items": self.schema("Event")})
+        event = dict(self.schema("Event"))
+        defs = event.pop("$defs", {})
+        return SchemaValidator({"type": "array", "items": event, "$defs": defs})
 
     def allowed_methods(self, path: str) -> list[str]:
         """Return the methods declared for OpenAPI ``path``."""
@@ -267,7 +288,7 @@ class Spec:
                         Parameter(p["name"], p["in"], p.get("required", False), p.get("schema", {}))
                         for p in params
                     ],
-                    body_schema=body.get("schema"),
+                    body_schema=with_defs(body["schema"], self.document) if "schema" in body else None,
                     responses=op.get("responses", {}),
                 )
 

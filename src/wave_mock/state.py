@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 
 from wave_mock.auth import KeyRing
-from wave_mock.clock import Clock
+from wave_mock.clock import TenantClocks
 from wave_mock.faults import Faults
 from wave_mock.ingest import Ingestor
 from wave_mock.spec import Spec
@@ -21,7 +21,7 @@ class MockState:
     spec: Spec
     admin_spec: Spec
     store: EventStore
-    clock: Clock
+    clocks: TenantClocks
     keys: KeyRing
     ingestor: Ingestor
     faults: Faults

@@ -47,5 +47,5 @@ def format_rfc3339(epoch: float) -> str:
     """
     moment = datetime.fromtimestamp(epoch, tz=timezone.utc)
     millis = round(epoch * 1000) % 1000
-    base = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    base = f"{moment.year:04d}-" + moment.strftime("%m-%dT%H:%M:%S")  # %Y drops leading zeros
     return f"{base}.{millis:03d}Z" if millis else f"{base}Z"

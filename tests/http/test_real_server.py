@@ -9,36 +9,9 @@ from typing import Iterator
 import pytest
 import requests
 
+from tests.docs_examples import DOCS_HOST, DOCS_KEY, curl
 from wave_mock.auth import DEFAULT_DEV_KEY
 from wave_mock.testing import MockServer
-
-DOCS_CURL_TRACK = """curl -s -X POST 'https://api.wave.online/api/v1/analytics/events' \\
--H 'Authorization: Bearer YOUR_API_KEY' \\
--H 'Content-Type: application/json' \\
--d '{
-"eventType": "stream",
-"eventName": "stream.started",
-"sessionId": "sess_abc123",
-"properties": {
-"streamId": "str_xyz789",
-"protocol": "webrtc"
-},
-"platform": "web"
-}'"""
-DOCS_CURL_BATCH = """curl -s -X POST 'https://api.wave.online/api/v1/analytics/events/batch' \\
--H 'Authorization: Bearer YOUR_API_KEY' \\
--H 'Content-Type: application/json' \\
--d '{
-"events": [
-{ "eventType": "stream", "eventName": "viewer.joined", "sessionId": "sess_abc123" },
-{ "eventType": "stream", "eventName": "viewer.left", "sessionId": "sess_abc123" }
-]
-}'"""
-DOCS_CURL_DASHBOARD = """curl -s -X GET 'https://api.wave.online/api/v1/analytics/dashboards?period=7d' \\
--H 'Authorization: Bearer YOUR_API_KEY'"""
-DOCS_CURL_STREAM = """curl -s -X GET 'https://api.wave.online/api/v1/analytics/stream/str_xyz789?period=24h' \\
--H 'Authorization: Bearer YOUR_API_KEY'"""
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockServer]:
@@ -47,19 +20,21 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MockServer]:
         yield running
 
 
-def run_docs_curl(command: str, server: MockServer) -> dict:
-    """Run a cURL example from the docs verbatim, with only host and key swapped."""
-    local = command.replace("https://api.wave.online", server.root_url).replace("YOUR_API_KEY", DEFAULT_DEV_KEY)
+def run_docs_curl(path: str, server: MockServer) -> dict:
+    """Run the docs' cURL example for ``path`` verbatim (read from the committed docs), with only host and key swapped."""
+    command = curl(path)
+    assert command.count(DOCS_HOST) == 1 and command.count(DOCS_KEY) == 1, command
+    local = command.replace(DOCS_HOST, server.root_url).replace(DOCS_KEY, DEFAULT_DEV_KEY)
     result = subprocess.run(["bash", "-c", local], capture_output=True, text=True, timeout=30, check=True)
     return requests.models.complexjson.loads(result.stdout)
 
 
 def test_docs_curl_examples_succeed_against_the_mock(server: MockServer) -> None:
-    assert run_docs_curl(DOCS_CURL_TRACK, server)["success"] is True
-    assert run_docs_curl(DOCS_CURL_BATCH, server) == {"success": True, "accepted": 2, "rejected": 0, "errors": []}
-    dashboard = run_docs_curl(DOCS_CURL_DASHBOARD, server)
+    assert run_docs_curl("/analytics/events", server)["success"] is True
+    assert run_docs_curl("/analytics/events/batch", server) == {"success": True, "accepted": 2, "rejected": 0, "errors": []}
+    dashboard = run_docs_curl("/analytics/dashboards", server)
     assert dashboard["period"] == "7d" and dashboard["metrics"]["totalEvents"] == 3
-    stream = run_docs_curl(DOCS_CURL_STREAM, server)
+    stream = run_docs_curl("/analytics/stream/str_xyz789", server)
     assert stream["streamId"] == "str_xyz789" and stream["isLive"] is True
 
 

@@ -13,6 +13,8 @@ import requests
 from wave_mock.testing import MockServer
 
 KEY = "corpus-key"
+OTHER_KEY = "corpus-other-key"  # a second tenant: bad input must not land there either
+ADMIN = "corpus-admin"  # sees every tenant's counts in /_mock/stats
 AUTH = {"Authorization": f"Bearer {KEY}"}
 JSON = {**AUTH, "Content-Type": "application/json"}
 EVENTS = "/api/v1/analytics/events"
@@ -75,6 +77,13 @@ CORPUS = [
     Bad("wrong type streamId", "POST", EVENTS, _with(properties={"streamId": 5})),
     Bad("empty strings", "POST", EVENTS, _with(eventType="", eventName="", sessionId="")),
     Bad("deeply nested properties", "POST", EVENTS, _nested(20_000)),
+    Bad("nesting past the encoder's limit", "POST", EVENTS, _nested(300)),
+    Bad("nesting in a batch", "POST", BATCH, b'{"events":[' + _nested(600) + b"]}"),
+    Bad("integer beyond 64 bits", "POST", EVENTS, b'{"eventType":"a","eventName":"b","sessionId":"c","properties":{"x":18446744073709551616}}'),
+    Bad("number that underflows", "POST", EVENTS, b'{"eventType":"a","eventName":"b","sessionId":"c","properties":{"x":1e-400}}'),
+    Bad("number that overflows", "POST", BATCH, b'{"events":[{"eventType":"a","eventName":"b","sessionId":"c","properties":{"x":1e400}}]}'),
+    Bad("clock in year 9999", "POST", "/_mock/clock", _json({"now": "9999-12-31T23:59:59Z"})),
+    Bad("clock in year 0001", "POST", "/_mock/clock", _json({"now": "0001-01-01T00:00:00Z"})),
     Bad("huge string", "POST", EVENTS, _with(properties={"x": "y" * 40_000}), status=413),
     Bad("body over limit", "POST", BATCH, _json({"events": [{**VALID, "properties": {"x": "y" * 30_000}}] * 20}), status=413),
     Bad("batch of 0", "POST", BATCH, _json({"events": []})),
@@ -105,12 +114,28 @@ CORPUS = [
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[MockServer]:
-    with MockServer(["--api-key", KEY, "--no-access-log"]) as running:
+    with MockServer(["--api-key", KEY, "--api-key", OTHER_KEY, "--admin-token", ADMIN, "--no-access-log"]) as running:
         yield running
 
 
-def _stats(server: MockServer) -> dict:
-    return requests.get(f"{server.root_url}/_mock/stats", headers=AUTH, timeout=10).json()
+def _stored(server: MockServer) -> dict[str, int]:
+    """Return what is stored, everywhere: every tenant's accepted events and the global totals."""
+    stats = requests.get(f"{server.root_url}/_mock/stats", headers={"Authorization": f"Bearer {ADMIN}"}, timeout=10).json()
+    everywhere = {f"tenant {name}": counts["accepted"] for name, counts in stats["tenants"].items()}
+    return {**everywhere, "global accepted": stats["accepted"], "global evicted": stats["evicted"]}
+
+
+@pytest.mark.parametrize("key", [KEY, OTHER_KEY])
+def test_the_stores_nothing_check_sees_an_event_stored_in_any_tenant(server: MockServer, key: str) -> None:
+    # Positive control for the corpus: the same snapshot changes when one event is stored.
+    before = _stored(server)
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    assert requests.post(server.root_url + EVENTS, data=_with(), headers=headers, timeout=10).status_code == 200
+    after = _stored(server)
+    assert after != before
+    assert after["global accepted"] == before["global accepted"] + 1
+    assert sum(v for k, v in after.items() if k.startswith("tenant ")) == sum(
+        v for k, v in before.items() if k.startswith("tenant ")) + 1
 
 
 def test_corpus_has_at_least_40_kinds() -> None:
@@ -119,13 +144,13 @@ def test_corpus_has_at_least_40_kinds() -> None:
 
 @pytest.mark.parametrize("case", CORPUS, ids=lambda c: c.kind)
 def test_bad_input_gets_json_4xx_and_stores_nothing(server: MockServer, case: Bad) -> None:
-    before = _stats(server)["accepted"]
+    before = _stored(server)
     response = requests.request(case.method, server.root_url + case.path, data=case.body, headers=case.headers, timeout=30)
     assert response.status_code == case.status, response.text[:300]
     assert response.headers["Content-Type"].startswith("application/json")
     error = response.json()["error"]
     assert error["status"] == case.status and error["message"]
-    assert _stats(server)["accepted"] == before
+    assert _stored(server) == before
     assert requests.get(f"{server.root_url}/_mock/health", timeout=10).status_code == 200
 
 
@@ -149,12 +174,12 @@ def test_content_length_shorter_than_body_is_a_400(server: MockServer) -> None:
 
 
 def test_content_length_longer_than_body_never_stores(server: MockServer) -> None:
-    before = _stats(server)["accepted"]
+    before = _stored(server)
     body = _with()
     head = f"POST {EVENTS} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {KEY}\r\nContent-Type: application/json\r\nContent-Length: {len(body) + 50}\r\nConnection: close\r\n\r\n"
     reply = _raw_request(server, head.encode() + body)
     assert not reply.startswith(b"HTTP/1.1 5") and not reply.startswith(b"HTTP/1.1 200"), reply[:200]
-    assert _stats(server)["accepted"] == before
+    assert _stored(server) == before
 
 
 def test_header_injection_does_not_split_the_response(server: MockServer) -> None:

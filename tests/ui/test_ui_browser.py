@@ -19,10 +19,19 @@ import requests
 from wave_mock.testing import MockServer
 
 CHROMIUM = Path(os.environ.get("WAVE_MOCK_CHROMIUM", "/usr/bin/chromium"))
-if not CHROMIUM.exists():
-    pytest.skip(f"no Chromium at {CHROMIUM} (run scripts/ensure-browser.sh as root)", allow_module_level=True)
+
+
+def _without(reason: str) -> None:
+    """Skip on a developer machine; fail in CI (``CI=true``), where a skip would pass with no browser test run."""
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"CI must run the browser tests, but {reason}", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
+
+
+if not CHROMIUM.is_file() or not os.access(CHROMIUM, os.X_OK):
+    _without(f"no Chromium at {CHROMIUM} (run scripts/ensure-browser.sh as root)")
 if importlib.util.find_spec("playwright") is None:
-    pytest.skip("the playwright package is not installed (pip install playwright)", allow_module_level=True)
+    _without("the playwright package is not installed (pip install playwright)")
 
 from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
 
