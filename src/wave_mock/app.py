@@ -21,6 +21,7 @@ from wave_mock.events import Event
 from wave_mock.ingest import EventIds, Ingestor
 from wave_mock.journal import Journal, replay
 from wave_mock.jsonbody import MAX_BODY_BYTES
+from wave_mock.realism import IngestLag, RateLimiter
 from wave_mock.seed import fixture_now, last_timestamp, load_file
 from wave_mock.resources import admin_spec_path, spec_path
 from wave_mock.spec import Spec
@@ -43,6 +44,8 @@ DEFAULTS: dict[str, Any] = {
     "ACCESS_LOG": False,
     "DATA_FILE": None,
     "FAST_PATH": True,
+    "INGEST_LAG": 0.0,
+    "RATE_LIMIT": None,
 }
 
 
@@ -71,14 +74,16 @@ def _build_state(config: Mapping[str, Any]) -> MockState:
     clock = config["CLOCK"] or Clock()
     store = EventStore(max_events=config["MAX_EVENTS"], max_rejected=config["MAX_REJECTED"])
     journal, last_number = _open_journal(config["DATA_FILE"], store)
+    lag = IngestLag(config["INGEST_LAG"], clock.ticks) if config["INGEST_LAG"] else None
     return MockState(
         spec=spec,
         admin_spec=Spec.load(config["ADMIN_SPEC_PATH"] or admin_spec_path()),
         store=store,
         clock=clock,
         keys=KeyRing(config["API_KEYS"], config["ADMIN_TOKEN"]),
-        ingestor=Ingestor(spec=spec, store=store, now=clock.now, ids=EventIds(last_number + 1), journal=journal),
+        ingestor=Ingestor(spec=spec, store=store, now=clock.now, ids=EventIds(last_number + 1), journal=journal, lag=lag),
         faults=Faults(config["LATENCY_MS"], config["ERROR_RATE"], config["FAULT_SEED"]),
+        limiter=RateLimiter(config["RATE_LIMIT"], clock.ticks) if config["RATE_LIMIT"] else None,
     )
 
 

@@ -13,8 +13,9 @@ class Clock:
     Mock-only: freezing lets tests and fixtures ask for exact metrics.
     """
 
-    def __init__(self, source: Callable[[], float] = time.time) -> None:
+    def __init__(self, source: Callable[[], float] = time.time, ticks: Callable[[], float] = time.monotonic) -> None:
         self._source = source
+        self._ticks = ticks
         self._frozen: float | None = None
         self._lock = threading.Lock()
 
@@ -22,6 +23,14 @@ class Clock:
         """Return the current time in epoch seconds."""
         frozen = self._frozen
         return self._source() if frozen is None else frozen
+
+    def ticks(self) -> float:
+        """Return real elapsed seconds (monotonic), which freezing or advancing never touches.
+
+        For what is about real waiting, not the mock's notion of now: ``--ingest-lag``
+        and ``--rate-limit`` (a frozen clock must not stall ingestion or refill a bucket).
+        """
+        return self._ticks()
 
     @property
     def frozen(self) -> bool:

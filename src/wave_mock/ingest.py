@@ -13,6 +13,7 @@ from wave_mock.events import Event, EventBatch, compact_json, event_id, make_eve
 from wave_mock.journal import Journal
 from wave_mock.jsonbody import MAX_EVENT_BYTES
 from wave_mock.packed import compact_objects
+from wave_mock.realism.lag import IngestLag
 from wave_mock.spec import Spec
 from wave_mock.store import EventStore
 from wave_mock.timeutil import format_rfc3339, parse_rfc3339
@@ -57,18 +58,32 @@ class Ingestor:
     now: Callable[[], float]
     ids: EventIds = field(default_factory=EventIds)
     journal: Journal | None = None
+    lag: IngestLag | None = None  # mock-only --ingest-lag
 
     def store_events(self, batch: EventBatch) -> None:
-        """Make ``batch`` durable (with ``--data-file``), then visible."""
+        """Make ``batch`` durable (with ``--data-file``), then visible (after ``--ingest-lag``)."""
         if self.journal is not None:
             self.journal.append(batch.events())
-        self.store.append_batch(batch)
+        if self.lag is None:
+            self.store.append_batch(batch)
+        else:
+            self.lag.hold(batch, self.store)
+
+    def release_due(self) -> None:
+        """Make visible the events whose ingest lag has passed; call before reading the store."""
+        if self.lag is not None:
+            self.lag.release(self.store)
 
     def reset(self, tenant: str | None) -> None:
-        """Forget a tenant (or everyone), durably."""
+        """Forget a tenant (or everyone), durably; held (lagging) events too."""
         if self.journal is not None:
             self.journal.record_reset(tenant)
-        self.store.reset(tenant)
+        if self.lag is None:
+            self.store.reset(tenant)
+            return
+        with self.lag.lock:  # no held batch may reach the store between the two
+            self.lag.forget(tenant)
+            self.store.reset(tenant)
 
     def track(self, tenant: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """Store one event, or raise 400/413 after journaling the rejection."""
