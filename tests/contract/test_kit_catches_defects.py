@@ -10,14 +10,13 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
 
+from tests.contract.kitrun import KitRun, run_kit
 from wave_mock.defects import DEFECTS
-from wave_mock.resources import contract_tests_dir
 from wave_mock.testing import free_port
 
 KEYS = ("kit_a", "kit_b")
@@ -40,23 +39,9 @@ CATCHES: dict[str, tuple[str, str]] = {
 }
 
 
-@dataclass(frozen=True)
-class KitRun:
-    returncode: int
-    output: str
-    junit: str
-
-
 def _kit(base_url: str | None, selection: str | None, junit: Path) -> KitRun:
-    kit = contract_tests_dir()
-    command = [sys.executable, "-m", "pytest", str(kit), "-c", str(kit / "pytest.ini"), "--rootdir", str(kit),
-               "-q", "--profile", "quick", "--seed", "0", "--junit-xml", str(junit)]
-    if base_url:
-        command += ["--base-url", base_url, "--api-key", KEYS[0], "--second-api-key", KEYS[1]]
-    if selection:
-        command += ["-k", selection]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    return KitRun(done.returncode, done.stdout + done.stderr, junit.read_text() if junit.exists() else "")
+    extra = ["--profile", "quick", "--seed", "0", *(["-k", selection] if selection else [])]
+    return run_kit(base_url, KEYS, junit, *extra, timeout=600)
 
 
 def _against_defect(defect: str, tmp: Path) -> KitRun:
