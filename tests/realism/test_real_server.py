@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator
 
 import pytest
@@ -45,10 +46,13 @@ def test_an_accepted_event_is_readable_only_after_the_lag(server: MockServer) ->
 
 def test_a_burst_over_the_limit_gets_429_with_retry_after(server: MockServer) -> None:
     _wait_for_token()
-    replies = [requests.get(f"{server.base_url}/analytics/dashboards", headers=HEADERS, timeout=10) for _ in range(8)]
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=4) as pool:  # faster than 5/s even on a loaded machine
+        replies = list(pool.map(lambda _: requests.get(f"{server.base_url}/analytics/dashboards", headers=HEADERS, timeout=10), range(30)))
+    elapsed = time.monotonic() - started
     statuses = [r.status_code for r in replies]
-    assert statuses[:5] == [200] * 5, f"a burst of 5 passes: {statuses}"
-    assert 429 in statuses[5:], f"the 6th to 8th request within a second are refused: {statuses}"
+    assert set(statuses) == {200, 429}, statuses
+    assert 5 <= statuses.count(200) <= 5 + 5 * elapsed + 1, f"a burst of 5, then 5/s: {statuses} in {elapsed:.2f} s"
     refused = next(r for r in replies if r.status_code == 429)
     assert refused.headers["Retry-After"] == "1" and refused.headers["Content-Type"] == "application/json"
     assert refused.json()["error"]["code"] == "rate_limited"

@@ -3,8 +3,8 @@
     python -m tests.targets.deployment_like --port 9000 --api-key a --api-key b \\
         [--defect NAME] [--ingest-lag 3] [--rate-limit 20] [--unavailable-rate 0.02] [--request-log FILE]
 
-``--request-log`` writes one JSON line per request (time, method, path, which key, status,
-Retry-After), so a proof test can check what a client did, e.g. whether it backed off.
+``--request-log`` writes one JSON line per request (when it arrived and was answered,
+method, path, which key, status, Retry-After), so a proof test can check what a client did, e.g. whether it backed off.
 """
 
 from __future__ import annotations
@@ -34,18 +34,20 @@ class RequestLog:
         self.lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        arrived = time.time()
+
         def logged(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
-            self.write(environ, int(status.split()[0]), dict(headers).get("Retry-After"))
+            self.write(environ, arrived, int(status.split()[0]), dict(headers).get("Retry-After"))
             return start_response(status, headers, *rest)
 
         return self.app(environ, logged)
 
-    def write(self, environ: dict[str, Any], status: int, retry_after: str | None) -> None:
+    def write(self, environ: dict[str, Any], arrived: float, status: int, retry_after: str | None) -> None:
         header = environ.get("HTTP_AUTHORIZATION") or ""
         token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else None
         # The key's position (0, 1...), -1 for an unknown one, None without one: never the key itself.
         key = None if token is None else (self.keys.index(token) if token in self.keys else -1)
-        line = {"t": time.time(), "method": environ.get("REQUEST_METHOD"), "path": environ.get("PATH_INFO"),
+        line = {"t": arrived, "done": time.time(), "method": environ.get("REQUEST_METHOD"), "path": environ.get("PATH_INFO"),
                 "key": key, "status": status, "retryAfter": retry_after}
         with self.lock:
             self.out.write(json.dumps(line) + "\n")

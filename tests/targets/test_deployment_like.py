@@ -7,6 +7,7 @@ with the defaults (3 s lag, 20 req/s, seeded 503s).
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator
@@ -133,14 +134,18 @@ def test_over_a_socket_events_show_up_after_the_3_second_lag(server: DeploymentL
 
 
 def test_over_a_socket_a_burst_gets_429_with_retry_after(server: DeploymentLikeServer) -> None:
-    time.sleep(1.1)  # a full bucket
-    replies = [requests.get(f"{server.base_url}/analytics/dashboards", headers=B, timeout=10) for _ in range(30)]
-    refused = [r for r in replies if r.status_code == 429]
-    assert [r.status_code for r in replies[:20]] == [200] * 20 and refused, "20 per second pass, then 429"
+    time.sleep(1.1)  # a full bucket of 20
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=8) as pool:  # faster than 20/s even on a loaded machine
+        replies = list(pool.map(lambda _: requests.get(f"{server.base_url}/analytics/dashboards", headers=B, timeout=10), range(120)))
+    elapsed = time.monotonic() - started
+    passed, refused = [r for r in replies if r.status_code == 200], [r for r in replies if r.status_code == 429]
+    assert len(passed) + len(refused) == len(replies)
+    assert refused and len(passed) <= 20 + 20 * elapsed + 1, f"{len(passed)} passed in {elapsed:.2f} s: at most a burst of 20 plus 20/s"
     assert refused[0].headers["Retry-After"] == "1" and refused[0].json()["title"] == "Too Many Requests"
 
 
-def test_request_log_records_what_the_client_did(server: DeploymentLikeServer, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_request_log_records_what_the_client_did(server: DeploymentLikeServer) -> None:
     requests.post(f"{server.root_url}/_mock/reset", headers=A, timeout=10)
     log = traffic.read(Path(server.args[server.args.index("--request-log") + 1]))
     assert any(r.method == "POST" and r.path == "/api/v1/analytics/events" and r.key == 0 for r in log)

@@ -16,7 +16,8 @@ SLACK = 0.15
 
 @dataclass(frozen=True)
 class Request:
-    t: float
+    t: float  # arrived
+    done: float  # answered
     method: str
     path: str
     key: int | None
@@ -26,7 +27,7 @@ class Request:
     @classmethod
     def of(cls, line: dict[str, Any]) -> "Request":
         retry = line.get("retryAfter")
-        return cls(line["t"], line["method"], line["path"], line["key"], line["status"], float(retry) if retry else None)
+        return cls(line["t"], line["done"], line["method"], line["path"], line["key"], line["status"], float(retry) if retry else None)
 
 
 def read(path: Path) -> list[Request]:
@@ -47,8 +48,8 @@ def ignored_back_offs(log: list[Request]) -> list[str]:
     for index, told in enumerate(log):
         if told.status not in BACK_OFF or told.retry_after is None or told.key is None or told.key < 0:
             continue
-        following = next((r for r in log[index + 1:] if r.key == told.key), None)
-        if following is not None and following.t - told.t < told.retry_after - SLACK:
+        following = next((r for r in log[index + 1:] if r.key == told.key and r.t >= told.done), None)
+        if following is not None and following.t - told.done < told.retry_after - SLACK:
             problems.append(f"key #{told.key}: HTTP {told.status} with Retry-After {told.retry_after:g} for {told.method} {told.path}, "
-                            f"next request {following.t - told.t:.2f} s later ({following.method} {following.path})")
+                            f"next request {following.t - told.done:.2f} s later ({following.method} {following.path})")
     return problems
