@@ -114,3 +114,19 @@ def test_held_events_are_journaled_at_once(make_app: Callable[..., Flask], tmp_p
     assert _total_events(client) == 0
     restarted = make_app(DATA_FILE=str(data_file)).test_client()
     assert _total_events(restarted) == 1
+
+
+def test_inspection_filters_apply_to_held_events(make_app: Callable[..., Flask]) -> None:
+    client = make_app(INGEST_LAG=3.0).test_client()
+    _post(client, event("viewer.joined", "s1", "str_a", userId="u1"))
+    _post(client, event("viewer.joined", "s2", "str_b", eventType="page"))
+
+    def listed(query: str) -> list[str]:
+        return [e["event"]["sessionId"] for e in client.get(f"/_mock/events?{query}", headers=auth()).get_json()["events"]]
+
+    assert listed("userId=u1") == ["s1"]
+    assert listed("streamId=str_b") == ["s2"]
+    assert listed("eventType=page") == ["s2"]
+    assert listed("sessionId=s1") == ["s1"]
+    assert listed("since=2026-11-20T12:00:00Z") == ["s2", "s1"], "both happened at the frozen now"
+    assert listed("since=2026-11-20T12:00:01Z") == []

@@ -76,7 +76,7 @@ class IngestLag:
         ``filters`` are ``EventStore.events``'s keyword filters.
         """
         with self.lock:  # nothing moves from held to stored while both are read
-            held = [p for p in self.pending(tenant) if _matches(p.event, **filters)][:limit]
+            held = [p for p in self.pending(tenant) if _matches(p.event, filters)][:limit]
             return held, store.events(tenant, limit=limit - len(held), **filters)
 
     def count(self, tenant: str | None = None) -> int:
@@ -96,21 +96,19 @@ class IngestLag:
             self._held = deque(kept)
 
 
-def _matches(
-    event: Event,
-    event_name: str | None = None,
-    event_type: str | None = None,
-    stream_id: str | None = None,
-    session_id: str | None = None,
-    user_id: str | None = None,
-    since: float | None = None,
-) -> bool:
-    """Apply ``EventStore.events``'s filters to one event (a plain version, for the few held ones)."""
-    return (
-        (event_name is None or event.name == event_name)
-        and (event_type is None or event.type == event_type)
-        and (stream_id is None or event.stream == stream_id)
-        and (session_id is None or event.session == session_id)
-        and (user_id is None or event.body.get("userId") == user_id)
-        and (since is None or event.time >= since)
-    )
+# How each of ``EventStore.events``'s filters reads an event (a plain version, for the few held ones).
+_FILTERS: dict[str, Callable[[Event], Any]] = {
+    "event_name": lambda e: e.name,
+    "event_type": lambda e: e.type,
+    "stream_id": lambda e: e.stream,
+    "session_id": lambda e: e.session,
+    "user_id": lambda e: e.body.get("userId"),
+}
+
+
+def _matches(event: Event, filters: dict[str, Any]) -> bool:
+    """Apply ``EventStore.events``'s keyword filters (None: any) to one event."""
+    since = filters.get("since")
+    if since is not None and event.time < since:
+        return False
+    return all(value is None or _FILTERS[key](event) == value for key, value in filters.items() if key != "since")
