@@ -52,7 +52,7 @@ CATCHES: dict[str, tuple[str, tuple[str, ...]]] = {
     "static_404": ("without_valid_key or batch_of_101 or second_key_cannot_read",
                    ("without_valid_key", "batch_of_101", "second_key_cannot_read")),
 }
-IN_DEFAULT_SUITE = ("static_example", "static_404", "auth_ignored", "batch_limit_ignored", "peak_equals_total", "tenants_share_data")
+IN_DEFAULT_SUITE = ("static_example", "static_404", "auth_ignored", "tenants_share_data")
 
 
 @dataclass(frozen=True)
