@@ -130,3 +130,11 @@ def test_inspection_filters_apply_to_held_events(make_app: Callable[..., Flask])
     assert listed("sessionId=s1") == ["s1"]
     assert listed("since=2026-11-20T12:00:00Z") == ["s2", "s1"], "both happened at the frozen now"
     assert listed("since=2026-11-20T12:00:01Z") == []
+
+
+def test_events_loaded_at_start_are_visible_at_once(make_app: Callable[..., Flask]) -> None:
+    fixture = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios" / "duplicate_joins.jsonl"
+    lines = sum(1 for line in fixture.read_text().splitlines() if line.strip())
+    client = make_app(INGEST_LAG=60.0, LOAD=[str(fixture)]).test_client()
+    stats = client.get("/_mock/stats", headers=auth()).get_json()
+    assert (stats["accepted"], stats["pending"]) == (lines, 0)
