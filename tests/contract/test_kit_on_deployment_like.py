@@ -94,13 +94,15 @@ def test_every_planted_defect_has_a_catching_rule() -> None:
 
 def test_kit_passes_the_clean_deployment_like_target_with_no_flags(default_runs: dict[str, TargetRun]) -> None:
     run = default_runs["clean"].kit
-    assert run.returncode == 0, f"the kit failed a correct deployment-like target: {run.failed()}\n{run.tail()}"
-    assert run.cases() and not run.failed()
+    code, failed = run.returncode, run.failed()  # plain values: pytest would print the whole run
+    assert code == 0, f"the kit failed a correct deployment-like target: {failed}\n{run.tail()}"
+    assert run.cases() and not failed
 
 
 def test_clean_run_lists_its_divergences(default_runs: dict[str, TargetRun]) -> None:
     run = default_runs["clean"].kit
-    assert "Divergences from wave-mock's decisions" in run.output, run.tail()
+    has_section = "Divergences from wave-mock's decisions" in run.output
+    assert has_section, run.tail()
     divergences = run.divergences()
     assert len(divergences) >= 3, f"expected the target's decided differences as skipped JUnit cases: {divergences}"
     text = "\n".join(divergences).lower()
@@ -123,8 +125,8 @@ def test_kit_honours_retry_after(default_runs: dict[str, TargetRun]) -> None:
 
 
 def _assert_caught(run: KitRun, defect: str) -> None:
-    assert run.returncode == 1, f"the kit did not fail against {defect!r}:\n{run.tail()}"
-    failed = run.failed()
+    code, failed = run.returncode, run.failed()  # plain values: pytest would print the whole run
+    assert code == 1, f"the kit did not fail against {defect!r}:\n{run.tail()}"
     for rule in CATCHES[defect][1]:
         assert any(rule in name for name in failed), f"{defect!r}: no failing test named *{rule}*; failed: {failed}\n{run.tail()}"
 
