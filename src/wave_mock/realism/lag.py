@@ -51,9 +51,11 @@ class IngestLag:
 
     def release(self, store: EventStore) -> None:
         """Move every batch whose lag has passed into ``store``, oldest first."""
-        held = self._held
-        if not held or held[0][0] > self.ticks():
-            return  # the common case, answered without the lock
+        try:
+            if self._held[0][0] > self.ticks():
+                return  # the common case, answered without the lock
+        except IndexError:  # nothing held (or another thread just released the last batch)
+            return
         with self.lock:
             self._release(store)
 
