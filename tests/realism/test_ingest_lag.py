@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.realism.conftest import KEY_B, Ticks, auth, event
+from tests.realism.conftest import KEY_A, KEY_B, Ticks, auth, event
+from wave_mock.app import create_app
 
 
 def _post(client: FlaskClient, body: dict, key_headers: dict | None = None) -> None:
@@ -138,3 +141,24 @@ def test_events_loaded_at_start_are_visible_at_once(make_app: Callable[..., Flas
     client = make_app(INGEST_LAG=60.0, LOAD=[str(fixture)]).test_client()
     stats = client.get("/_mock/stats", headers=auth()).get_json()
     assert (stats["accepted"], stats["pending"]) == (lines, 0)
+
+
+def test_concurrent_writers_and_readers_lose_nothing() -> None:
+    """Real threads and real time: held batches are released while others write and read."""
+    app = create_app({"API_KEYS": [KEY_A, KEY_B], "INGEST_LAG": 0.01})
+
+    def work(worker: int) -> list[int]:
+        client = app.test_client()
+        statuses = []
+        for i in range(40):
+            body = {"events": [event(session=f"w{worker}_{i}_{j}") for j in range(3)]}
+            statuses.append(client.post("/api/v1/analytics/events/batch", json=body, headers=auth()).status_code)
+            statuses.append(client.get("/api/v1/analytics/dashboards?metric=totalEvents", headers=auth()).status_code)
+            statuses.append(client.get("/_mock/events?limit=5", headers=auth()).status_code)
+        return statuses
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = [s for result in pool.map(work, range(6)) for s in result]
+    assert set(statuses) == {200}
+    time.sleep(0.05)
+    assert _total_events(app.test_client()) == 6 * 40 * 3
