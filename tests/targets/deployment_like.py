@@ -58,6 +58,8 @@ OWN_METRICS = {
 }
 # The documented stream fields it answers with (quality is documented as an optional object).
 STREAM_FIELDS = ("streamId", "totalViewers", "peakViewers", "avgWatchTime", "totalDuration")
+# Its own quality object (documented only as "Quality metrics") -> wave-mock's field.
+OWN_QUALITY = {"startupMs": "avgStartupTimeMs", "rebufferRatio": "rebufferRatio", "errors": "errorCount"}
 DEFAULT_LAG = 3.0
 DEFAULT_RATE = 20.0
 DEFAULT_UNAVAILABLE = 0.02
@@ -155,7 +157,7 @@ class DeploymentLike:
             return self.translated_error(reply)
         answer = {name: body[name] for name in STREAM_FIELDS}
         quality = body.get("quality") or {}
-        answer["quality"] = {"startupMs": quality.get("avgStartupTimeMs"), "rebufferRatio": quality.get("rebufferRatio"), "errors": quality.get("errorCount")}
+        answer["quality"] = {own: quality.get(name) for own, name in OWN_QUALITY.items()}
         return Response(json.dumps(answer), mimetype="application/json")
 
     def translated_error(self, reply: Response) -> Response:
