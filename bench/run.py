@@ -27,12 +27,13 @@ RESULTS = BENCH_DIR / "results"
 
 
 def _registry() -> dict[str, Callable[[Options], list[Result]]]:
+    from b_contract import bench_b6b
     from b_fixtures import bench_b5, bench_b6
     from b_ingest import bench_b1, bench_b2, bench_b7
     from b_memory import bench_b4
     from b_query import bench_b3
 
-    return {"B1": bench_b1, "B2": bench_b2, "B3": bench_b3, "B4": bench_b4, "B5": bench_b5, "B6": bench_b6, "B7": bench_b7}
+    return {"B1": bench_b1, "B2": bench_b2, "B3": bench_b3, "B4": bench_b4, "B5": bench_b5, "B6": bench_b6, "B6b": bench_b6b, "B7": bench_b7}
 
 
 def parse_args(argv: list[str] | None) -> tuple[Options, list[str], Path | None]:
@@ -54,7 +55,7 @@ def parse_args(argv: list[str] | None) -> tuple[Options, list[str], Path | None]
         opts.memory_events, opts.fixture_target = 20_000, 20_000
     if args.duration:
         opts.duration = args.duration
-    only = [b.strip().upper() for b in args.only.split(",") if b.strip()]
+    only = [b.strip() for b in args.only.split(",") if b.strip()]
     return opts, only, args.out
 
 
@@ -82,6 +83,8 @@ def table(rows: list[Result]) -> str:
 def main(argv: list[str] | None = None) -> int:
     opts, only, out = parse_args(argv)
     registry = _registry()
+    by_upper = {name.upper(): name for name in registry}
+    only = [by_upper.get(b.upper(), b) for b in only]
     unknown = [b for b in only if b not in registry]
     if unknown:
         print(f"unknown benchmark(s) {unknown}; choose from {sorted(registry)}", file=sys.stderr)

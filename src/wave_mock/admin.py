@@ -11,6 +11,7 @@ from wave_mock.clock import Clock, ClockRangeError
 from wave_mock.errors import FieldError, Forbidden, ValidationFailed
 from wave_mock.events import Event
 from wave_mock.http import Route, add_routes, json_response, query_params, read_json_object
+from wave_mock.realism import Pending
 from wave_mock.state import state
 from wave_mock.timeutil import format_rfc3339, parse_rfc3339
 
@@ -24,18 +25,22 @@ def health() -> Response:
 
 def list_events() -> Response:
     params = query_params(state().admin_spec.operations["listEvents"])
-    since = parse_rfc3339(params["since"]) if "since" in params else None
-    events = state().store.events(
-        _tenant(),
-        event_name=params.get("eventName"),
-        event_type=params.get("eventType"),
-        stream_id=params.get("streamId"),
-        session_id=params.get("sessionId"),
-        user_id=params.get("userId"),
-        since=since,
-        limit=params["limit"],
-    )
-    return json_response({"count": len(events), "events": [stored_event_json(e) for e in events]})
+    filters = {
+        "event_name": params.get("eventName"),
+        "event_type": params.get("eventType"),
+        "stream_id": params.get("streamId"),
+        "session_id": params.get("sessionId"),
+        "user_id": params.get("userId"),
+        "since": parse_rfc3339(params["since"]) if "since" in params else None,
+    }
+    st, tenant = state(), _tenant()
+    st.ingestor.release_due()
+    if st.ingestor.lag is None:
+        held, stored = [], st.store.events(tenant, limit=params["limit"], **filters)
+    else:
+        held, stored = st.ingestor.lag.inspect(st.store, tenant, params["limit"], **filters)
+    events = [pending_event_json(p) for p in held] + [stored_event_json(e) for e in stored]
+    return json_response({"count": len(events), "events": events})
 
 
 def list_rejected() -> Response:
@@ -45,11 +50,23 @@ def list_rejected() -> Response:
 
 
 def stats() -> Response:
-    store = state().store
+    state().ingestor.release_due()
     if not g.admin:
-        return json_response(store.stats(g.tenant))
-    tenants = {tenant: store.stats(tenant) for tenant in store.tenants()}
-    return json_response({**store.stats(None), "tenants": tenants})
+        return json_response(_counts(g.tenant))
+    lag = state().ingestor.lag
+    held = lag.tenants() if lag is not None else set()
+    tenants = {tenant: _counts(tenant) for tenant in sorted(set(state().store.tenants()) | held)}
+    return json_response({**_counts(None), "tenants": tenants})
+
+
+def _counts(tenant: str | None) -> dict[str, int]:
+    """Return the store's counts; events held by --ingest-lag count as accepted, and as pending."""
+    counts = state().store.stats(tenant)
+    lag = state().ingestor.lag
+    if lag is None:
+        return counts
+    pending = lag.count(tenant)
+    return {**counts, "total": counts["total"] + pending, "accepted": counts["accepted"] + pending, "pending": pending}
 
 
 def reset() -> Response:
@@ -155,6 +172,11 @@ def stored_event_json(event: Event) -> dict[str, Any]:
         "time": format_rfc3339(event.time),
         "event": event.body,
     }
+
+
+def pending_event_json(pending: Pending) -> dict[str, Any]:
+    """Render an event held by ``--ingest-lag``: accepted, not yet visible to analytics."""
+    return {**stored_event_json(pending.event), "pending": True, "visibleInSeconds": round(pending.visible_in, 3)}
 
 
 def init_app(app: Flask) -> None:

@@ -43,6 +43,7 @@ def track_event_batch() -> Response:
 def get_dashboard_metrics() -> Response:
     params = query_params(state().spec.operations["getDashboardMetrics"])
     st = state()
+    st.ingestor.release_due()
     try:
         body = dashboard_metrics(st.store, g.tenant, st.clocks.now(g.tenant), params["period"], params.get("metric"))
     except UnknownMetric as exc:
@@ -55,6 +56,7 @@ def get_stream_analytics(stream_id: str) -> Response:
     path_params(operation, {"streamId": stream_id})
     params = query_params(operation)
     st = state()
+    st.ingestor.release_due()
     body = stream_analytics(st.store, g.tenant, stream_id, st.clocks.now(g.tenant), params["period"])
     if body is None:
         raise NotFound(f"Unknown stream {stream_id!r}: no event was ever sent for it with this API key.")
@@ -85,12 +87,14 @@ add_routes(api, ROUTES)
 
 @api.before_request
 def authenticate_and_inject() -> Response | None:
-    """Authenticate, then apply mock-only ``Prefer`` and fault injection."""
+    """Authenticate, then apply the mock-only rate limit, ``Prefer`` and fault injection."""
     operation_id = (request.endpoint or "").removeprefix("api.")
     if operation_id in PUBLIC_ENDPOINTS:
         return None
     st = state()
     g.tenant = st.keys.tenant_for(bearer_token(request.headers.get("Authorization")))
+    if st.limiter is not None:
+        st.limiter.admit(g.tenant)
     preferred = preferred_response(st.spec.operations[operation_id], request.headers.get("Prefer"))
     if preferred is not None:
         return json_response(preferred.body, preferred.status, preferred.headers)

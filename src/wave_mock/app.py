@@ -20,6 +20,7 @@ from wave_mock.http import cors_headers, json_response, log_access
 from wave_mock.ingest import EventIds, Ingestor
 from wave_mock.durable.database import DataFile
 from wave_mock.jsonbody import MAX_BODY_BYTES
+from wave_mock.realism import IngestLag, RateLimiter
 from wave_mock.seed import load_file, seed_now
 from wave_mock.resources import admin_spec_path, spec_path
 from wave_mock.spec import Spec
@@ -43,6 +44,8 @@ DEFAULTS: dict[str, Any] = {
     "DATA_FILE": None,
     "DATA_LOCK_FD": None,  # the data file's lock, taken by the CLI before the server forks
     "FAST_PATH": True,
+    "INGEST_LAG": 0.0,
+    "RATE_LIMIT": None,
 }
 
 
@@ -73,14 +76,17 @@ def _build_state(config: Mapping[str, Any]) -> MockState:
     clocks = TenantClocks(config["CLOCK"] or Clock(), keys.tenants)
     store = EventStore(max_events=config["MAX_EVENTS"], max_rejected=config["MAX_REJECTED"])
     data, last_number = _open_data_file(config, spec, store)
+    ticks = clocks.base.ticks
+    lag = IngestLag(config["INGEST_LAG"], ticks) if config["INGEST_LAG"] else None
     return MockState(
         spec=spec,
         admin_spec=Spec.load(config["ADMIN_SPEC_PATH"] or admin_spec_path()),
         store=store,
         clocks=clocks,
         keys=keys,
-        ingestor=Ingestor(spec=spec, store=store, now=clocks.now, ids=EventIds(last_number + 1), data=data),
+        ingestor=Ingestor(spec=spec, store=store, now=clocks.now, ids=EventIds(last_number + 1), data=data, lag=lag),
         faults=Faults(config["LATENCY_MS"], config["ERROR_RATE"], config["FAULT_SEED"]),
+        limiter=RateLimiter(config["RATE_LIMIT"], ticks) if config["RATE_LIMIT"] else None,
     )
 
 

@@ -37,6 +37,8 @@ def main() -> None:
 @click.option("--max-events", type=click.IntRange(1), default=1_000_000, show_default=True, envvar="WAVE_MOCK_MAX_EVENTS", help="Keep at most this many events; the oldest are evicted first.")
 @click.option("--data-file", type=click.Path(dir_okay=False), envvar="WAVE_MOCK_DATA_FILE", help="Keep every accepted event in this SQLite file (fsynced before the 2xx) and reload it on start; one server per file. A JSON Lines journal here is imported.")
 @click.option("--threads", type=click.IntRange(1, 256), help="Python threads handling requests [default: 1; 16 with --latency or --data-file].")
+@click.option("--ingest-lag", type=click.FloatRange(0, 3600), default=0, help="Make accepted events visible to analytics reads only this many real seconds later, as an asynchronous deployment does (/_mock/events lists them at once, marked pending).")
+@click.option("--rate-limit", type=click.FloatRange(0, min_open=True), help="Allow this many WAVE requests per second per key (a burst of as many); beyond it, 429 with Retry-After.")
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log one line per request (keys never appear).")
 def serve(**options: Any) -> None:
     """Serve the WAVE Analytics API from memory."""
@@ -46,6 +48,7 @@ def serve(**options: Any) -> None:
     loaded = _check_config(config)
     config["DATA_LOCK_FD"] = _open_data_file(config["DATA_FILE"])
     _print_banner(options["host"], options["port"], config["API_KEYS"], bool(config["ADMIN_TOKEN"]), loaded)
+    _print_realism(config)
     run_server(config, options["host"], options["port"], options["threads"] or default_threads(config))
 
 
@@ -62,6 +65,8 @@ def serve_config(options: dict[str, Any]) -> dict[str, Any]:
         "LOAD": list(options["load_files"]),
         "ACCESS_LOG": options["access_log"],
         "DATA_FILE": options["data_file"],
+        "INGEST_LAG": options["ingest_lag"],
+        "RATE_LIMIT": options["rate_limit"],
     }
 
 
@@ -130,6 +135,13 @@ def _print_banner(host: str, port: int, keys: list[str], admin: bool, loaded: in
             fg="yellow",
             err=True,
         )
+
+
+def _print_realism(config: dict[str, Any]) -> None:
+    if config["INGEST_LAG"]:
+        click.echo(f"  Ingest lag:  {config['INGEST_LAG']:g} s before accepted events reach analytics reads")
+    if config["RATE_LIMIT"]:
+        click.echo(f"  Rate limit:  {config['RATE_LIMIT']:g} requests/s per key on /api/v1 (429 + Retry-After)")
 
 
 def _is_loopback(host: str) -> bool:

@@ -41,8 +41,9 @@ def check_instant(at: float) -> float:
 class Clock:
     """Real time by default; can be frozen at an instant and advanced, within the sane range."""
 
-    def __init__(self, source: Callable[[], float] = time.time) -> None:
+    def __init__(self, source: Callable[[], float] = time.time, ticks: Callable[[], float] = time.monotonic) -> None:
         self._source = source
+        self._ticks = ticks
         self._frozen: float | None = None
         self._lock = threading.Lock()
 
@@ -50,6 +51,14 @@ class Clock:
         """Return the current time in epoch seconds."""
         frozen = self._frozen
         return self._source() if frozen is None else frozen
+
+    def ticks(self) -> float:
+        """Return real elapsed seconds (monotonic), which freezing or advancing never touches.
+
+        For what is about real waiting, not the mock's notion of now: ``--ingest-lag``
+        and ``--rate-limit`` (a frozen clock must not stall ingestion or refill a bucket).
+        """
+        return self._ticks()
 
     @property
     def frozen(self) -> bool:

@@ -9,6 +9,7 @@ that breaks one rule of the contract::
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -17,7 +18,6 @@ from urllib.parse import parse_qsl, urlencode
 
 import click
 from werkzeug.serving import make_server
-from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
 from wave_mock.app import create_app
@@ -42,6 +42,29 @@ DEFECTS: dict[str, str] = {
 }
 
 
+def forward(
+    app: WSGIApp, request: Request, *, data: bytes | None = None,
+    query: dict[str, str] | list[tuple[str, str]] | None = None, auth: str | None = None,
+) -> Response:
+    """Send a copy of ``request`` to ``app``, with another body, query or Authorization when given.
+
+    The copy keeps the environ, so the path reaches ``app`` exactly as it was sent
+    (percent-escapes included), and a chunked body arrives with a Content-Length.
+    """
+    body = request.get_data() if data is None else data
+    environ = {key: value for key, value in request.environ.items() if key not in _BODY_KEYS}
+    environ.update({"wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))})
+    if query is not None:
+        environ["QUERY_STRING"] = urlencode(query)
+    if auth is not None:
+        environ["HTTP_AUTHORIZATION"] = auth
+    return Response.from_app(app, environ)
+
+
+# What describes the original body, replaced by the copy's (werkzeug caches the request too).
+_BODY_KEYS = {"wsgi.input", "wsgi.input_terminated", "CONTENT_LENGTH", "HTTP_TRANSFER_ENCODING", "werkzeug.request"}
+
+
 @dataclass
 class PlantedDefect:
     """WSGI middleware around a wave-mock app that breaks exactly one rule."""
@@ -61,14 +84,8 @@ class PlantedDefect:
 
     def forward(self, request: Request, *, body: Any = ..., query: dict[str, str] | None = None, auth: str | None = None) -> Response:
         """Send a (possibly edited) copy of ``request`` to the real app."""
-        # The builder sets Content-Length for the (possibly edited) body itself.
-        headers = {k: v for k, v in request.headers.items() if k.lower() != "content-length"}
-        if auth is not None:
-            headers["Authorization"] = auth
-        data = request.get_data() if body is ... else json.dumps(body, ensure_ascii=False).encode()
-        builder = EnvironBuilder(path=request.path, method=request.method, headers=headers, data=data,
-                                 query_string=urlencode(query) if query is not None else request.query_string.decode("latin-1"))
-        return Response.from_app(self.app, builder.get_environ())
+        data = None if body is ... else json.dumps(body, ensure_ascii=False).encode()
+        return forward(self.app, request, data=data, query=query, auth=auth)
 
     def handle(self, request: Request) -> Response:
         method = getattr(self, f"_{self.name}")

@@ -3,7 +3,7 @@
 Flask's request context, URL matching, before/after hooks and Response objects were
 about half the cost of single-event ingest. ``FastPath`` answers the two ingest
 operations straight from the WSGI environ with the same helpers the Flask views use
-(auth, body checks, rejection journal, CORS, access log, error JSON), so both paths
+(auth, the rate limit, body checks, rejection journal, CORS, access log, error JSON), so both paths
 give byte-identical answers (tests/http/test_fastpath.py). Anything less plain goes
 to Flask unchanged: other routes and methods, OPTIONS, ``Prefer``, injected faults,
 query strings, chunked or unsized bodies.
@@ -76,6 +76,8 @@ class FastPath:
         headers: dict[str, str] = {}
         try:
             tenant = self.state.keys.tenant_for(bearer_token(environ.get("HTTP_AUTHORIZATION")))
+            if self.state.limiter is not None:
+                self.state.limiter.admit(tenant)
             status, body = 200, self.ingest(operation_id, tenant, environ)
         except ApiError as error:
             status, body, headers = error.status, error.to_json(), error.headers

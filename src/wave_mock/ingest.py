@@ -13,6 +13,7 @@ from wave_mock.errors import FieldError, PayloadTooLarge, StorageUnavailable, Ti
 from wave_mock.events import Event, EventBatch, compact_json, event_id, make_event, make_events
 from wave_mock.jsonbody import MAX_EVENT_BYTES
 from wave_mock.packed import compact_objects
+from wave_mock.realism.lag import IngestLag
 from wave_mock.spec import Spec
 from wave_mock.store import EventStore
 from wave_mock.timeutil import format_rfc3339, parse_rfc3339
@@ -57,20 +58,40 @@ class Ingestor:
     now: Callable[[str], float]  # a tenant's current time (each tenant has its own clock)
     ids: EventIds = field(default_factory=EventIds)
     data: DataFile | None = None
+    lag: IngestLag | None = None  # mock-only --ingest-lag
 
     def store_events(self, batch: EventBatch) -> None:
-        """Make ``batch`` durable (with ``--data-file``), then visible; 503 if the disk refuses."""
+        """Make ``batch`` durable (with ``--data-file``), then visible (after ``--ingest-lag``); 503 if the disk refuses."""
         if self.data is None:
-            self.store.append_batch(batch)
+            self._show(batch)
         elif batch.size:
-            self._durably(self.data.commit, batch, lambda: self.store.append_batch(batch))
+            self._durably(self.data.commit, batch, lambda: self._show(batch))
+
+    def _show(self, batch: EventBatch) -> None:
+        if self.lag is None:
+            self.store.append_batch(batch)
+        else:
+            self.lag.hold(batch, self.store)
+
+    def release_due(self) -> None:
+        """Make visible the events whose ingest lag has passed; call before reading the store."""
+        if self.lag is not None:
+            self.lag.release(self.store)
 
     def reset(self, tenant: str | None) -> None:
-        """Forget a tenant (or everyone), durably."""
+        """Forget a tenant (or everyone), durably; held (lagging) events too."""
         if self.data is None:
-            self.store.reset(tenant)
+            self._forget(tenant)
         else:
-            self._durably(self.data.reset, tenant, lambda: self.store.reset(tenant))
+            self._durably(self.data.reset, tenant, lambda: self._forget(tenant))
+
+    def _forget(self, tenant: str | None) -> None:
+        if self.lag is None:
+            self.store.reset(tenant)
+            return
+        with self.lag.lock:  # no held batch may reach the store between the two
+            self.lag.forget(tenant)
+            self.store.reset(tenant)
 
     @staticmethod
     def _durably(write: Callable[..., None], what: Any, apply: Callable[[], None]) -> None:

@@ -10,6 +10,7 @@ from wave_mock.auth import KeyRing
 from wave_mock.clock import TenantClocks
 from wave_mock.faults import Faults
 from wave_mock.ingest import Ingestor
+from wave_mock.realism import RateLimiter
 from wave_mock.spec import Spec
 from wave_mock.store import EventStore
 
@@ -25,6 +26,7 @@ class MockState:
     keys: KeyRing
     ingestor: Ingestor
     faults: Faults
+    limiter: RateLimiter | None = None  # mock-only --rate-limit
 
     def close(self) -> None:
         """Let go of the data file (its lock, so another app may open it)."""

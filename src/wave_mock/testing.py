@@ -27,7 +27,13 @@ class MockServer:
     >>> with MockServer(["--api-key", "k1"]) as server:  # doctest: +SKIP
     ...     server.base_url
     'http://127.0.0.1:PORT/api/v1'
+
+    Subclasses start other servers the same way by overriding ``command``, ``health_path``
+    and ``cwd`` (tests/targets/ starts a deployment-like target).
     """
+
+    health_path = "/_mock/health"  # answers 200 once the server is up
+    cwd: Path | None = None  # where the command runs (None: here)
 
     def __init__(self, args: Sequence[str] = (), port: int | None = None, log_path: Path | None = None) -> None:
         self.port = port or free_port()
@@ -43,25 +49,29 @@ class MockServer:
     def base_url(self) -> str:
         return f"{self.root_url}/api/v1"
 
+    def command(self) -> list[str]:
+        """Return the command line that starts the server."""
+        return [sys.executable, "-m", "wave_mock", "serve", "--port", str(self.port), *self.args]
+
     def start(self, timeout: float = 30.0) -> "MockServer":
-        """Start the process and wait until /_mock/health answers."""
-        command = [sys.executable, "-m", "wave_mock", "serve", "--port", str(self.port), *self.args]
+        """Start the process and wait until ``health_path`` answers."""
+        command = self.command()
         output = self.log_path.open("ab") if self.log_path else subprocess.DEVNULL
         # A new session, so stop() reaches the server's worker processes too.
         self.process = subprocess.Popen(
-            command, stdout=output, stderr=subprocess.STDOUT, env=dict(os.environ), start_new_session=True
+            command, stdout=output, stderr=subprocess.STDOUT, env=dict(os.environ), start_new_session=True, cwd=self.cwd
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"wave-mock serve exited with {self.process.returncode}: {' '.join(command)}")
+                raise RuntimeError(f"the server exited with {self.process.returncode}: {' '.join(command)}")
             try:
-                if requests.get(f"{self.root_url}/_mock/health", timeout=1).status_code == 200:
+                if requests.get(f"{self.root_url}{self.health_path}", timeout=1).status_code == 200:
                     return self
             except requests.RequestException:
                 time.sleep(0.1)
         self.stop()
-        raise TimeoutError(f"wave-mock serve did not answer on port {self.port} within {timeout}s")
+        raise TimeoutError(f"{' '.join(command[:4])} did not answer on port {self.port} within {timeout}s")
 
     def stop(self, kill: bool = False) -> None:
         """Stop the process (SIGKILL when ``kill``)."""

@@ -6,6 +6,8 @@ Every defective server runs in its own process and the kit runs against it in a 
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -18,7 +20,7 @@ import requests
 from wave_mock.defects import DEFECTS
 from wave_mock.testing import free_port
 
-from .kitrun import KEYS, KitRun, run_kit
+from .kitrun import KEYS, KitRun, run_selected
 
 # 14 kit subprocesses, three at a time; on a loaded 2-core machine each spends most of a minute starting.
 pytestmark = pytest.mark.timeout(1500)
@@ -45,7 +47,7 @@ def _against_defect(defect: str, tmp: Path) -> KitRun:
     port = free_port()
     keys = [arg for key in KEYS for arg in ("--api-key", key)]
     server = subprocess.Popen([sys.executable, "-m", "wave_mock.defects", "serve", "--defect", defect, "--port", str(port), *keys],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         root = f"http://127.0.0.1:{port}"
         for _ in range(300):
@@ -56,9 +58,9 @@ def _against_defect(defect: str, tmp: Path) -> KitRun:
                 time.sleep(0.1)
         # A wrong answer never turns right, so a short --settle keeps the failing runs quick
         # (still below stale_metrics' 60 s cache).
-        return run_kit(f"{root}/api/v1", CATCHES[defect][0], tmp / f"{defect}.xml", "--settle", "8")
+        return run_selected(f"{root}/api/v1", CATCHES[defect][0], tmp / f"{defect}.xml", "--settle", "8")
     finally:
-        server.terminate()
+        os.killpg(server.pid, signal.SIGTERM)  # its process group: no worker outlives the test
         server.wait(timeout=10)
 
 
@@ -67,7 +69,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, KitRun]:
     """Run the kit against every defect (and the whole kit against the clean mock), in parallel."""
     tmp = tmp_path_factory.mktemp("kit")
     with ThreadPoolExecutor(max_workers=3) as pool:
-        clean = pool.submit(run_kit, None, None, tmp / "clean.xml")
+        clean = pool.submit(run_selected, None, None, tmp / "clean.xml")
         futures = {name: pool.submit(_against_defect, name, tmp) for name in CATCHES}
         results = {name: future.result() for name, future in futures.items()}
         results["clean"] = clean.result()

@@ -19,7 +19,7 @@ import requests
 from wave_mock.resources import fixtures_dir
 from wave_mock.testing import MockServer
 
-from .kitrun import KEYS, run_kit
+from .kitrun import KEYS, run_selected
 
 # Two kit subprocesses against one mock; slow only when the machine is loaded.
 pytestmark = pytest.mark.timeout(1200)
@@ -53,7 +53,7 @@ def test_kit_without_allow_reset_keeps_the_fixture_and_the_frozen_clock(colleagu
     before = _fixture_state(colleagues_mock)
     assert before["clock"] == {"now": EXPECTED["now"], "frozen": True}
     assert before["streams"] == EXPECTED["streams"], "the loaded mock answers the fixture's numbers before the run"
-    run = run_kit(colleagues_mock.base_url, BEHAVIOUR, tmp_path / "kit.xml")
+    run = run_selected(colleagues_mock.base_url, BEHAVIOUR, tmp_path / "kit.xml")
     assert run.returncode == 0, run.output[-4000:]
     assert "layer 5 resets a tenant and freezes the clock" in run.output, run.output[-3000:]
     assert _fixture_state(colleagues_mock) == before, "the kit changed the fixture's data or the clock"
@@ -61,7 +61,7 @@ def test_kit_without_allow_reset_keeps_the_fixture_and_the_frozen_clock(colleagu
 
 def test_kit_with_allow_reset_runs_exact_metrics_and_puts_the_clock_back(colleagues_mock: MockServer, tmp_path: Path) -> None:
     before = _fixture_state(colleagues_mock)
-    run = run_kit(colleagues_mock.base_url, "exact", tmp_path / "kit.xml", "--allow-reset")
+    run = run_selected(colleagues_mock.base_url, "exact", tmp_path / "kit.xml", "--allow-reset")
     assert run.returncode == 0 and " passed" in run.output and "skipped" not in run.output, run.output[-3000:]
     # Layer 5 resets the second key's tenant only; the fixture lives in the first.
     assert _fixture_state(colleagues_mock) == before
