@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from tests.realism.conftest import KEY_A, KEY_B, Ticks, auth, event
 from wave_mock.app import create_app
+from wave_mock.state import EXTENSION
 
 
 def _post(client: FlaskClient, body: dict, key_headers: dict | None = None) -> None:
@@ -112,9 +113,11 @@ def test_reset_drops_held_events_of_that_tenant_only(make_app: Callable[..., Fla
 def test_held_events_are_journaled_at_once(make_app: Callable[..., Flask], tmp_path: Path) -> None:
     """The 2xx means durable, lag or not: a restart before the lag passed keeps the event."""
     data_file = tmp_path / "events.jsonl"
-    client = make_app(INGEST_LAG=60.0, DATA_FILE=str(data_file)).test_client()
+    app = make_app(INGEST_LAG=60.0, DATA_FILE=str(data_file))
+    client = app.test_client()
     _post(client, event())
     assert _total_events(client) == 0
+    app.extensions[EXTENSION].close()  # as a stopped server would: the next one may open the file
     restarted = make_app(DATA_FILE=str(data_file)).test_client()
     assert _total_events(restarted) == 1
 
