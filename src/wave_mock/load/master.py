@@ -76,6 +76,8 @@ def run_send(settings: SendSettings, fixture: Fixture, lanes: list[Lane]) -> Sen
         parts = _hand_out(runner, settings, fixture, lanes, clients)
         _wait(lambda: len(ready) == settings.workers, settings.connect_timeout, "workers to load their parts")
         if settings.web:
+            # Locust's UI parses sys.argv as locust options (on start and per page); ours would fail it.
+            sys.argv = sys.argv[:1]
             environment.create_web_ui(*settings.web)
             greenlets.append(gevent.spawn(stats_history, runner))
             log.warning("Locust web UI at http://%s:%d", *settings.web)
