@@ -149,3 +149,23 @@ def _wait_for(ready, timeout: float = 30.0) -> None:
             pass
         time.sleep(0.05)
     raise TimeoutError("condition not met in time")
+
+
+def test_429s_are_retried_after_retry_after_and_counted(tmp_path: Path, small_fixture: Path) -> None:
+    from tests.load.apps import ThrottlingProxy, serve_in_thread
+
+    with MockServer(["--api-key", KEY, "--no-access-log"]) as server:
+        proxy = ThrottlingProxy(server.root_url)
+        port = free_port()
+        front = serve_in_thread(proxy, port)
+        try:
+            done = run_load(str(small_fixture), "--frozen", "--workers", "2",
+                            "--base-url", f"http://127.0.0.1:{port}/api/v1", "--api-key", KEY, cwd=tmp_path)
+        finally:
+            front.shutdown()
+        stored = stored_bodies(server.root_url)
+    assert done.code == 0, done.output
+    assert proxy.throttled > 0 and done.report["throttled429"] == proxy.throttled
+    assert len(proxy.waits) == proxy.throttled and min(proxy.waits) >= 0.95  # Retry-After: 1 was honoured
+    assert stored == fixture_bodies(small_fixture)  # nothing lost, nothing twice
+    assert done.report["convergence"]["converged"] is True
