@@ -61,6 +61,7 @@ def bench_b9(opts: Options) -> list[Result]:
     wm = str(VENV_BIN / "wave-mock")
     replay = _side(opts, "replay", [wm, "fixtures", "replay", str(fixture), "--no-progress"], fixture, expected, lines)
     report_path = opts.work / "b9-load-report.json"
+    report_path.unlink(missing_ok=True)  # never read a previous run's report
     load = _side(opts, "load", [wm, "load", str(fixture), "--frozen", "--workers", "2", "--settle", "30",
                                 "--report-json", str(report_path)], fixture, expected, lines)
     report = json.loads(report_path.read_text()) if report_path.exists() else {}

@@ -4,8 +4,9 @@ The expected numbers come from the metrics engine over the fixture as written (n
 the target): with ``--frozen`` the fixture's own expected file (or the engine at the
 fixture's "now"); with shifted timestamps, the engine at ``poll time - shift``, which is
 the expected file's instant when the poll happens at the shifted "now". A time-dependent
-value (a live stream's duration) may move while a round of requests is in flight, so a
-value matches when it equals the expectation at the round's start or end, or lies between.
+value (a live stream's duration) may move while a request is in flight, so a value
+matches when it equals the expectation just before the request or just after its answer,
+or lies between.
 """
 
 from __future__ import annotations
@@ -96,26 +97,30 @@ class Convergence:
     difference_count: int = 0
 
 
-def _fetch(client: WaveClient, sid: str, period: str) -> dict[str, Any] | None:
-    def get() -> dict[str, Any]:
-        return client.analytics.get_stream_analytics(sid, period)
-    try:
-        return retry_call(get, 5, lambda _: None)  # 429 and 5xx: wait as told, then ask again
-    except NotFoundError:
-        return None
+Fetched = tuple[dict[str, Any] | None, float, float]  # body (None: 404), time before and after the answer
+
+
+def _fetch(client: WaveClient, sid: str, period: str, clock: Callable[[], float]) -> Fetched:
+    def get() -> Fetched:
+        began = clock()
+        try:
+            body: dict[str, Any] | None = client.analytics.get_stream_analytics(sid, period)
+        except NotFoundError:
+            body = None
+        return body, began, clock()
+    return retry_call(get, 5, lambda _: None)  # 429 and 5xx: wait as told, then ask again
 
 
 def compare_round(client: WaveClient, streams: list[str], expect: Expect, every_field: bool,
                   clock: Callable[[], float] = time.time) -> tuple[list[dict[str, Any]], int]:
     """Fetch every stream and period once; return the differences and how many values were compared."""
     pairs = [(sid, period) for sid in streams for period in STREAM_PERIODS]
-    began = clock()
     with ThreadPoolExecutor(POLL_THREADS) as pool:
-        bodies = list(pool.map(lambda pair: _fetch(client, *pair), pairs))
-    ended = clock()
+        fetched = list(pool.map(lambda pair: _fetch(client, *pair, clock), pairs))
     differences: list[dict[str, Any]] = []
     compared = 0
-    for (sid, period), body in zip(pairs, bodies):
+    for (sid, period), (body, began, ended) in zip(pairs, fetched):
+        # Bracketed per request: a window's numbers need not move monotonically over a whole round.
         low, high = expect(sid, period, began), expect(sid, period, ended)
         if low is None and high is None:
             continue  # the stream has no events in this window at either instant

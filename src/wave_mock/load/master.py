@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 import time
 from dataclasses import dataclass, field
@@ -19,7 +18,6 @@ from wave_mock.load.worker import EventSender, LoadEnvironment
 
 CHUNK_LINES = 5_000  # lines per wm_lines message: a few MB at most
 PROGRESS_EVERY = 2.0
-log = logging.getLogger("wave_mock.load")
 
 
 @dataclass(frozen=True)
@@ -59,43 +57,58 @@ class LoadFailed(Exception):
     """The run could not start (no workers, a worker crashed before its part arrived)."""
 
 
-def run_send(settings: SendSettings, fixture: Fixture, lanes: list[Lane]) -> SendOutcome:
-    """Deliver every lane through Locust workers and return the ledger."""
-    environment = LoadEnvironment(user_classes=[EventSender], host=settings.base_url)
-    runner: MasterRunner = environment.create_master_runner(settings.bind_host, settings.bind_port)
-    ledger = Ledger.for_lanes(lanes, settings.batch_size)
-    ready: dict[int, int] = {}
-    runner.register_message("wm_ack", lambda msg, **_: ledger.ack(msg.data))
-    runner.register_message("wm_ready", lambda msg, **_: ready.__setitem__(msg.data["part"], msg.data["events"]))
-    workers = LocalWorkers(settings.workers, settings.bind_port) if settings.local else None
-    greenlets: list[gevent.Greenlet] = []
-    try:
-        if workers:
-            workers.start()
-        clients = _wait_for_workers(runner, settings, workers)
+class Master:
+    """A Locust master and (for local runs) its worker processes; a context manager.
+
+    The workers start on entry, so they import Locust while the master reads the fixture.
+    """
+
+    def __init__(self, settings: SendSettings) -> None:
+        self.settings = settings
+        self.environment = LoadEnvironment(user_classes=[EventSender], host=settings.base_url)
+        self.workers = LocalWorkers(settings.workers, settings.bind_port) if settings.local else None
+        self.greenlets: list[gevent.Greenlet] = []
+
+    def __enter__(self) -> Master:
+        self.runner: MasterRunner = self.environment.create_master_runner(self.settings.bind_host,
+                                                                          self.settings.bind_port)
+        if self.workers:
+            self.workers.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for greenlet in self.greenlets:
+            greenlet.kill(block=False)
+        self.runner.quit()
+        if self.environment.web_ui:
+            self.environment.web_ui.stop()
+        if self.workers:
+            self.workers.stop()
+
+    def send(self, fixture: Fixture, lanes: list[Lane]) -> SendOutcome:
+        """Deliver every lane through the workers and return the ledger."""
+        settings, runner, environment = self.settings, self.runner, self.environment
+        ledger = Ledger.for_lanes(lanes, settings.batch_size)
+        ready: dict[int, int] = {}
+        runner.register_message("wm_ack", lambda msg, **_: ledger.ack(msg.data))
+        runner.register_message("wm_ready", lambda msg, **_: ready.__setitem__(msg.data["part"], msg.data["events"]))
+        clients = _wait_for_workers(runner, settings, self.workers)
+        say(f"{len(clients)} workers connected; handing out {len(fixture.lines):,} events in {len(lanes)} lanes")
         parts = _hand_out(runner, settings, fixture, lanes, clients)
         _wait(lambda: len(ready) == settings.workers, settings.connect_timeout, "workers to load their parts")
         if settings.web:
             # Locust's UI parses sys.argv as locust options (on start and per page); ours would fail it.
             sys.argv = sys.argv[:1]
             environment.create_web_ui(*settings.web)
-            greenlets.append(gevent.spawn(stats_history, runner))
-            log.warning("Locust web UI at http://%s:%d", *settings.web)
-        greenlets.append(gevent.spawn(stats_printer(environment.stats)))
+            self.greenlets.append(gevent.spawn(stats_history, runner))
+            say(f"Locust web UI at http://{settings.web[0]}:{settings.web[1]}")
+        self.greenlets.append(gevent.spawn(stats_printer(environment.stats)))
         users = settings.workers * settings.users_per_worker
+        say(f"sending with {users} Locust users")
         began = time.monotonic()
-        greenlets.append(gevent.spawn(runner.start, users, spawn_rate=users))
+        self.greenlets.append(gevent.spawn(runner.start, users, spawn_rate=users))
         lost, timed_out = _follow(runner, ledger, parts, settings, began)
-        seconds = time.monotonic() - began
-        return SendOutcome(ledger, seconds, parts, lost, timed_out, environment)
-    finally:
-        for greenlet in greenlets:
-            greenlet.kill(block=False)
-        runner.quit()
-        if environment.web_ui:
-            environment.web_ui.stop()
-        if workers:
-            workers.stop()
+        return SendOutcome(ledger, time.monotonic() - began, parts, lost, timed_out, environment)
 
 
 def _wait(done: Callable[[], bool], timeout: float, what: str) -> None:
@@ -156,7 +169,7 @@ def _follow(runner: MasterRunner, ledger: Ledger, parts: dict[int, str], setting
             node = runner.clients.get(client)
             if client not in lost and ledger.open_lanes(part) and (node is None or node.state == STATE_MISSING):
                 lost.add(client)
-                log.warning("worker %s (part %d) is gone; its unsent events will be reported", client, part)
+                say(f"worker {client} (part {part}) is gone; its unsent events will be reported")
         open_parts = {lane.lane.part for lane in ledger.open_lanes()}
         if all(parts[p] in lost for p in open_parts):
             return sorted(lost), False
@@ -166,6 +179,10 @@ def _follow(runner: MasterRunner, ledger: Ledger, parts: dict[int, str], setting
         if now - last_print >= PROGRESS_EVERY:
             last_print = now
             rate = ledger.sent / (now - began)
-            print(f"load: {ledger.sent:,}/{ledger.total:,} events acknowledged ({rate:,.0f} events/s), "
-                  f"{ledger.throttled} throttled (429), {ledger.failed + ledger.rejected} not accepted",
-                  file=sys.stderr, flush=True)
+            say(f"{ledger.sent:,}/{ledger.total:,} events acknowledged ({rate:,.0f} events/s), "
+                f"{ledger.throttled} throttled (429), {ledger.failed + ledger.rejected} not accepted")
+
+
+def say(message: str) -> None:
+    """Print one progress line on stderr (stdout carries the report)."""
+    print(f"load: {message}", file=sys.stderr, flush=True)

@@ -13,7 +13,7 @@ from wave_mock.client import WaveClient
 from wave_mock.fixtures.builders import TimestampFormatter
 from wave_mock.load.converge import Oracle, frozen_expectation, safe_converge, shifted_expectation
 from wave_mock.load.ledger import Ledger
-from wave_mock.load.master import SendOutcome, SendSettings, run_send
+from wave_mock.load.master import Master, SendOutcome, SendSettings, say
 from wave_mock.load.plan import Fixture, describe_split, load_fixture, plan_lanes
 from wave_mock.load.report import operations, problems
 from wave_mock.load.target import MockTarget
@@ -33,10 +33,14 @@ def run(options: RunOptions, send: SendSettings) -> dict[str, Any]:
     """Run the whole load test and return the report (see ``report.py``)."""
     target = MockTarget(send.api_key, send.base_url, send.timeout)
     is_mock = target.is_mock()
-    fixture = _prepare(options, target, is_mock)
-    lanes = plan_lanes(fixture.keys, send.workers, send.users_per_worker)
-    before = target.accepted() if is_mock else None
-    outcome = run_send(send, fixture, lanes)
+    if options.frozen and not is_mock:
+        raise ValueError("--frozen needs a wave-mock target (it freezes the key's clock with POST /_mock/clock)")
+    with Master(send) as master:
+        say(f"reading {options.fixture}")
+        fixture = _prepare(options, target)
+        lanes = plan_lanes(fixture.keys, send.workers, send.users_per_worker)
+        before = target.accepted() if is_mock else None
+        outcome = master.send(fixture, lanes)
     stored = target.accepted() - before if before is not None else None
     unsent, in_doubt = _account(outcome.ledger, fixture, target if is_mock else None)
     report = _counts(fixture, send, outcome, stored, is_mock, options)
@@ -47,18 +51,17 @@ def run(options: RunOptions, send: SendSettings) -> dict[str, Any]:
     if unsent:
         options.unsent_out.write_bytes(b"".join(fixture.lines[p] + b"\n" for p in unsent))
         report["unsentFile"] = str(options.unsent_out)
+    say("checking the numbers")
     report["convergence"] = _converge(options, send, fixture, is_mock, skip=bool(unsent))
     report["problems"] = problems(report)
     report["ok"] = not report["problems"]
     return report
 
 
-def _prepare(options: RunOptions, target: MockTarget, is_mock: bool) -> Fixture:
+def _prepare(options: RunOptions, target: MockTarget) -> Fixture:
     """Freeze the target's clock at the fixture's "now" (--frozen), else shift the fixture to end now."""
     if not options.frozen:
         return load_fixture(options.fixture, round(time.time() * 1000))
-    if not is_mock:
-        raise ValueError("--frozen needs a wave-mock target (it freezes the key's clock with POST /_mock/clock)")
     fixture = load_fixture(options.fixture, None)
     target.freeze(TimestampFormatter()(fixture.now_ms))
     return fixture
