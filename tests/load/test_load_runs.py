@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import orjson
+import psutil
 import requests
 from click.testing import CliRunner
 
@@ -110,12 +111,14 @@ def test_a_worker_killed_mid_run_is_reported_with_exactly_what_was_not_sent(tmp_
             headers = {"Authorization": f"Bearer {KEY}"}
             _wait_for(lambda: requests.get(f"{server.root_url}/_mock/stats", headers=headers, timeout=2).json()["accepted"] > 0)
             assert requests.get(f"http://127.0.0.1:{web}/", timeout=5).status_code == 200  # Locust's web UI
-            victim = children_running("--worker", proc.pid)[0]
-            os.kill(victim, signal.SIGKILL)
+            workers = children_running("--worker", proc.pid)
+            assert len(workers) == 2
+            os.kill(workers[0], signal.SIGKILL)
             output, _ = proc.communicate(timeout=120)
         finally:
             stop(proc)
         stored = stored_bodies(server.root_url)
+    assert not any(psutil.pid_exists(pid) for pid in workers)  # the survivor was stopped with the command
     report = orjson.loads((tmp_path / "report.json").read_bytes())
     unsent = fixture_bodies(tmp_path / "load-unsent.jsonl")
     assert proc.returncode == 1, output
@@ -169,3 +172,25 @@ def test_429s_are_retried_after_retry_after_and_counted(tmp_path: Path, small_fi
     assert len(proxy.waits) == proxy.throttled and min(proxy.waits) >= 0.95  # Retry-After: 1 was honoured
     assert stored == fixture_bodies(small_fixture)  # nothing lost, nothing twice
     assert done.report["convergence"]["converged"] is True
+
+
+def test_workers_do_not_outlive_a_killed_master(tmp_path: Path, small_fixture: Path) -> None:
+    with MockServer(["--api-key", KEY, "--no-access-log"]) as server:
+        proc = start_load(str(small_fixture), "--frozen", "--workers", "2", "--rate", "200", *_base(server), cwd=tmp_path)
+        try:
+            headers = {"Authorization": f"Bearer {KEY}"}
+            _wait_for(lambda: requests.get(f"{server.root_url}/_mock/stats", headers=headers, timeout=2).json()["accepted"] > 0)
+            workers = children_running("--worker", proc.pid)
+            assert len(workers) == 2 and all(psutil.pid_exists(pid) for pid in workers)  # positive control
+            os.kill(proc.pid, signal.SIGKILL)  # the master alone: no chance to clean up
+            proc.wait(timeout=10)
+            _wait_for(lambda: not any(_alive(pid) for pid in workers), timeout=10)
+        finally:
+            stop(proc)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
