@@ -9,7 +9,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import orjson
 import pytest
@@ -88,14 +88,3 @@ def children_running(pattern: str, parent: int) -> list[int]:
     except psutil.NoSuchProcess:
         return []
     return [k.pid for k in kids if pattern in " ".join(k.cmdline())]
-
-
-def lines_of(path: Path) -> Iterator[bytes]:
-    yield from (line for line in path.read_bytes().splitlines() if line.strip())
-
-
-def argv(*parts: Sequence[str] | str) -> list[str]:
-    out: list[str] = []
-    for part in parts:
-        out.extend([part] if isinstance(part, str) else part)
-    return out

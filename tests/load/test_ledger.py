@@ -31,3 +31,15 @@ def test_a_finished_run_has_nothing_unsent_or_in_doubt() -> None:
     assert ledger.unsent_positions() == [0, 1, 2]  # positive control: before the ack, all of it
     ledger.ack(_ack(0, 0, 3, 3))
     assert ledger.unsent_positions() == [] and ledger.in_doubt() == []
+
+
+def test_pacer_spaces_batches_at_the_rate_and_never_banks_idle_time() -> None:
+    from wave_mock.load.pace import Pacer
+
+    pacer = Pacer(100.0)  # 100 events/s: a 50-event batch takes a 0.5 s slot
+    assert pacer.delay(50, now=0.0) == 0.0
+    assert pacer.delay(50, now=0.0) == 0.5  # the second batch waits for its slot
+    assert pacer.delay(50, now=0.2) == 0.8  # the third after both
+    assert pacer.delay(50, now=5.0) == 0.0  # idle time is not saved up for a burst...
+    assert pacer.delay(50, now=5.0) == 0.5  # ...the next slot is 0.5 s after the last
+    assert Pacer(None).delay(10_000, now=0.0) == 0.0  # no rate: never waits

@@ -194,3 +194,24 @@ def _alive(pid: int) -> bool:
         return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:
         return False
+
+
+def test_duration_with_a_rate_stops_the_run_and_reports_what_was_not_sent(tmp_path: Path, small_fixture: Path) -> None:
+    with MockServer(["--api-key", KEY, "--no-access-log"]) as server:
+        # ~2,000 events at 300/s need ~7 s; --duration 2s stops well before the end.
+        done = run_load(str(small_fixture), "--frozen", "--workers", "2", "--rate", "300", "--duration", "2s",
+                        *_base(server), cwd=tmp_path)
+        stored = stored_bodies(server.root_url)
+    total = sum(fixture_bodies(small_fixture).values())
+    assert done.code == 1, done.output
+    assert 0 < done.report["notSent"] < total and done.report["notSentReason"] == "--duration ran out"
+    unsent = fixture_bodies(tmp_path / "load-unsent.jsonl")
+    assert stored + unsent == fixture_bodies(small_fixture) and not (set(stored) & set(unsent))
+    assert done.report["convergence"] == {"skipped": "some events were not sent"}
+
+
+def test_importing_the_cli_does_not_load_locust_or_gevent() -> None:
+    # gevent patches the standard library on import: only a load run may pay for (and risk) that.
+    code = "import sys, wave_mock.cli; print(sorted(m for m in ('locust', 'gevent') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "[]"
