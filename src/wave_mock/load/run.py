@@ -42,8 +42,10 @@ def run(options: RunOptions, send: SendSettings) -> dict[str, Any]:
         before = target.accepted() if is_mock else None
         outcome = master.send(fixture, lanes)
     stored = target.accepted() - before if before is not None else None
-    unsent, in_doubt = _account(outcome.ledger, fixture, target if is_mock else None)
+    unsent, in_doubt, arrived = _account(outcome.ledger, fixture, target if is_mock else None)
     report = _counts(fixture, send, outcome, stored, is_mock, options)
+    if stored is not None:  # in-doubt batches found stored count as delivered, not as extra
+        report["lost"] = max(outcome.ledger.accepted + arrived - stored, 0)
     report["split"] = [{**part, "worker": outcome.parts.get(part["part"], "?")}
                        for part in describe_split(fixture, lanes, send.workers)]
     report.update(notSent=len(unsent), inDoubt=in_doubt, unsentFile=None,
@@ -67,20 +69,21 @@ def _prepare(options: RunOptions, target: MockTarget) -> Fixture:
     return fixture
 
 
-def _account(ledger: Ledger, fixture: Fixture, target: MockTarget | None) -> tuple[list[int], int]:
-    """Return the positions not sent and how many events stay in doubt.
+def _account(ledger: Ledger, fixture: Fixture, target: MockTarget | None) -> tuple[list[int], int, int]:
+    """Return the positions not sent, how many events stay in doubt, and how many in-doubt ones arrived.
 
     A batch that may have been in flight when its worker vanished is settled on a
     wave-mock target by looking its first event up (a batch is stored together).
     """
     unsent = set(ledger.unsent_positions())
-    doubtful = 0
+    doubtful = arrived = 0
     for batch in ledger.in_doubt():
         if target is None:
             doubtful += len(batch)
         elif target.has_event(_body(fixture, batch[0])):
             unsent.difference_update(batch)  # it arrived after all
-    return sorted(unsent), doubtful
+            arrived += len(batch)
+    return sorted(unsent), doubtful, arrived
 
 
 def _body(fixture: Fixture, position: int) -> dict[str, Any]:
@@ -121,7 +124,7 @@ def _counts(fixture: Fixture, send: SendSettings, outcome: SendOutcome, stored: 
         "operations": operations(stats),
         "lostWorkers": outcome.lost_workers,
         "stored": stored,
-        "lost": max(ledger.accepted - stored, 0) if stored is not None else 0,
+        "lost": 0,  # set by run() once in-doubt batches are settled
     }
 
 
