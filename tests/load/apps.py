@@ -15,13 +15,15 @@ from werkzeug.wrappers import Request, Response
 
 @dataclass
 class ThrottlingProxy:
-    """Forward to a real mock, but answer every ``every``-th batch POST with 429 and ``Retry-After``.
+    """Forward to a real mock, but answer every ``every``-th batch POST with 429 and ``Retry-After``
+    (and, with ``hide_mock``, hide the mock's ``/_mock`` API so that it looks like a deployment).
 
     Records when each batch body was throttled and when it came back, to check the wait.
     """
 
     upstream: str  # the mock's root URL
-    every: int = 3
+    every: int = 3  # 0: never throttle
+    hide_mock: bool = False  # answer /_mock/* with 404, like a real deployment
     retry_after: str = "1"
     batches: int = 0
     throttled: int = 0
@@ -32,7 +34,9 @@ class ThrottlingProxy:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
         body = request.get_data()
-        if request.method == "POST" and request.path.endswith("/events/batch"):
+        if self.hide_mock and request.path.startswith("/_mock"):
+            return Response(b'{"error":{"status":404}}', 404, mimetype="application/json")(environ, start_response)
+        if self.every and request.method == "POST" and request.path.endswith("/events/batch"):
             digest = hashlib.sha256(body).hexdigest()
             with self._lock:
                 self.batches += 1

@@ -215,3 +215,23 @@ def test_importing_the_cli_does_not_load_locust_or_gevent() -> None:
     code = "import sys, wave_mock.cli; print(sorted(m for m in ('locust', 'gevent') if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_deployment_is_held_to_the_documented_metrics_with_shifted_timestamps(tmp_path: Path, small_fixture: Path) -> None:
+    from tests.load.apps import ThrottlingProxy, serve_in_thread
+
+    with MockServer(["--api-key", KEY, "--no-access-log"]) as server:
+        port = free_port()
+        front = serve_in_thread(ThrottlingProxy(server.root_url, every=0, hide_mock=True), port)
+        try:
+            done = run_load(str(small_fixture), "--workers", "2", "--base-url", f"http://127.0.0.1:{port}/api/v1",
+                            "--api-key", KEY, cwd=tmp_path)
+        finally:
+            front.shutdown()
+        assert stored_bodies(server.root_url).total() == sum(fixture_bodies(small_fixture).values())
+    assert done.code == 0, done.output
+    report = done.report
+    assert report["targetKind"] == "deployment" and report["stored"] is None and report["mode"] == "shifted"
+    streams = len(orjson.loads(small_fixture.with_name("small.expected.json").read_bytes())["streams"])
+    # 4 documented metrics x 4 periods per stream (every stream of this fixture has events in each window)
+    assert report["convergence"]["converged"] is True and report["convergence"]["compared"] == streams * 4 * 4
