@@ -133,3 +133,31 @@ def bench_b2(opts: Options) -> list[Result]:
     if rps.get("prism") and "mock" in rps:
         rows.append(Result("B2", "mock/prism", "speed-up", round(rps["mock"] / rps["prism"], 2), "x"))
     return rows
+
+
+def _fresh_data_file(path: Path) -> str:
+    """Return ``path`` with no data file, WAL or lock left from an earlier side."""
+    for leftover in (path, *(path.with_name(path.name + s) for s in ("-wal", "-shm", ".lock"))):
+        leftover.unlink(missing_ok=True)
+    return str(path)
+
+
+def _sides_b7(opts: Options) -> list[Side]:
+    data = opts.work / "b7-events.db"
+    durable = lambda *extra: (lambda p: mock_command(p, "--no-access-log", "--data-file", _fresh_data_file(data), *extra))  # noqa: E731
+    return [
+        Side("mock", lambda p: mock_command(p, "--no-access-log"), "/api/v1", "/_mock/health"),
+        Side("mock-data-file", durable(), "/api/v1", "/_mock/health", profile=True),
+        Side("mock-data-file-4-threads", durable("--threads", "4"), "/api/v1", "/_mock/health"),
+    ]
+
+
+def bench_b7(opts: Options) -> list[Result]:
+    """B7: durable ingest (--data-file, fsync before each 2xx), 100-event batches, against in-memory."""
+    data = write_batch_bodies(opts.work / "batch.txt", count=50 if opts.quick else 300)
+    rows, rps = _run_sides("B7", _sides_b7(opts), "/analytics/events/batch", data, opts, 100)
+    for name in ("mock-data-file", "mock-data-file-4-threads"):
+        share = rps[name] / rps["mock"] if name in rps and "mock" in rps else None
+        target = (">= 0.5", check(share, ">=", 0.5)) if name == "mock-data-file" else ("", None)
+        rows.append(Result("B7", f"{name}/mock", "share of in-memory", round(share, 2) if share else None, "x", *target))
+    return rows

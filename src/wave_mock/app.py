@@ -17,9 +17,8 @@ from wave_mock.errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLar
 from wave_mock.faults import Faults
 from wave_mock.fastpath import FastPath
 from wave_mock.http import cors_headers, json_response, log_access
-from wave_mock.events import Event
 from wave_mock.ingest import EventIds, Ingestor
-from wave_mock.journal import Journal, replay
+from wave_mock.durable.database import DataFile
 from wave_mock.jsonbody import MAX_BODY_BYTES
 from wave_mock.seed import fixture_now, last_timestamp, load_file
 from wave_mock.resources import admin_spec_path, spec_path
@@ -42,6 +41,7 @@ DEFAULTS: dict[str, Any] = {
     "CLOCK": None,
     "ACCESS_LOG": False,
     "DATA_FILE": None,
+    "DATA_LOCK_FD": None,  # the data file's lock, taken by the CLI before the server forks
     "FAST_PATH": True,
 }
 
@@ -70,29 +70,24 @@ def _build_state(config: Mapping[str, Any]) -> MockState:
     spec = Spec.load(config["SPEC_PATH"] or spec_path())
     clock = config["CLOCK"] or Clock()
     store = EventStore(max_events=config["MAX_EVENTS"], max_rejected=config["MAX_REJECTED"])
-    journal, last_number = _open_journal(config["DATA_FILE"], store)
+    data, last_number = _open_data_file(config, spec, store)
     return MockState(
         spec=spec,
         admin_spec=Spec.load(config["ADMIN_SPEC_PATH"] or admin_spec_path()),
         store=store,
         clock=clock,
         keys=KeyRing(config["API_KEYS"], config["ADMIN_TOKEN"]),
-        ingestor=Ingestor(spec=spec, store=store, now=clock.now, ids=EventIds(last_number + 1), journal=journal),
+        ingestor=Ingestor(spec=spec, store=store, now=clock.now, ids=EventIds(last_number + 1), data=data),
         faults=Faults(config["LATENCY_MS"], config["ERROR_RATE"], config["FAULT_SEED"]),
     )
 
 
-def _open_journal(data_file: str | None, store: EventStore) -> tuple[Journal | None, int]:
-    """Reload a ``--data-file`` journal into ``store`` and keep appending to it."""
-    if not data_file:
+def _open_data_file(config: Mapping[str, Any], spec: Spec, store: EventStore) -> tuple[DataFile | None, int]:
+    """Lock and load the ``--data-file`` into ``store``, in its commit order."""
+    if not config["DATA_FILE"]:
         return None, 0
-    replayed = replay(data_file)
-    by_tenant: dict[str, list[Event]] = {}
-    for event in replayed.events:
-        by_tenant.setdefault(event.tenant, []).append(event)
-    for tenant, events in by_tenant.items():
-        store.append(tenant, events)
-    return Journal(data_file), replayed.last_number
+    data = DataFile(config["DATA_FILE"], spec, config["MAX_EVENTS"], config["DATA_LOCK_FD"])
+    return data, data.load(spec, store.append_batch).last_number
 
 
 def _seed(mock_state: MockState, files: list[str]) -> None:

@@ -10,6 +10,7 @@ import click
 
 from wave_mock.auth import DEFAULT_DEV_KEY
 from wave_mock.contract import contract_command
+from wave_mock.durable.cli import data_group
 from wave_mock.fixtures.cli import fixtures_group
 from wave_mock.load.cli import load_command
 
@@ -35,7 +36,7 @@ def main() -> None:
 @click.option("--error-rate", type=click.FloatRange(0, 1), default=0, help="Fail this fraction of WAVE requests with a 500 or 503.")
 @click.option("--fault-seed", type=int, default=0, show_default=True, help="Seed of the --error-rate dice, so failures reproduce.")
 @click.option("--max-events", type=click.IntRange(1), default=1_000_000, show_default=True, envvar="WAVE_MOCK_MAX_EVENTS", help="Keep at most this many events; the oldest are evicted first.")
-@click.option("--data-file", type=click.Path(dir_okay=False), envvar="WAVE_MOCK_DATA_FILE", help="Keep an append-only journal here (fsync before every 2xx) and reload it on start.")
+@click.option("--data-file", type=click.Path(dir_okay=False), envvar="WAVE_MOCK_DATA_FILE", help="Keep every accepted event in this SQLite file (fsynced before the 2xx) and reload it on start; one server per file. A JSON Lines journal here is imported.")
 @click.option("--threads", type=click.IntRange(1, 256), help="Python threads handling requests [default: 1; 16 with --latency or --data-file].")
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log one line per request (keys never appear).")
 def serve(**options: Any) -> None:
@@ -44,6 +45,7 @@ def serve(**options: Any) -> None:
 
     config = serve_config(options)
     loaded = _check_config(config)
+    config["DATA_LOCK_FD"] = _open_data_file(config["DATA_FILE"])
     _print_banner(options["host"], options["port"], config["API_KEYS"], bool(config["ADMIN_TOKEN"]), loaded)
     run_server(config, options["host"], options["port"], options["threads"] or default_threads(config))
 
@@ -89,6 +91,27 @@ def _check_config(config: dict[str, Any]) -> int:
         raise click.ClickException(f"{exc}\nFix the line, or regenerate it with 'wave-mock fixtures generate'.") from None
 
 
+def _open_data_file(data_file: str | None) -> int | None:
+    """Lock the data file and check it opens, before the server forks its worker (which inherits the lock)."""
+    if not data_file:
+        return None
+    from wave_mock.durable.database import DataFileError, open_database
+    from wave_mock.durable.lock import DataFileInUse, acquire, release
+    from wave_mock.resources import spec_path
+    from wave_mock.spec import Spec
+
+    try:
+        fd = acquire(data_file)
+    except DataFileInUse as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        open_database(Path(data_file), Spec.load(spec_path())).close()
+    except DataFileError as exc:
+        release(fd)
+        raise click.ClickException(str(exc)) from None
+    return fd
+
+
 def _print_banner(host: str, port: int, keys: list[str], admin: bool, loaded: int) -> None:
     shown_host = f"[{host}]" if ":" in host else host
     base = f"http://{shown_host}:{port}"
@@ -119,4 +142,5 @@ def _is_loopback(host: str) -> bool:
 
 main.add_command(contract_command, "contract")
 main.add_command(fixtures_group, "fixtures")
+main.add_command(data_group, "data")
 main.add_command(load_command, "load")

@@ -11,6 +11,7 @@
      ├── UnsupportedMediaType   415
      ├── RateLimited            429  Retry-After
      └── ServiceUnavailable     503  Retry-After
+          └── StorageUnavailable     the --data-file refused a write; nothing was stored
 """
 
 from __future__ import annotations
@@ -129,3 +130,8 @@ class ServiceUnavailable(ApiError):
 
     def __init__(self, message: str | None = None, retry_after: int = 1) -> None:
         super().__init__(message, headers={"Retry-After": str(retry_after)})
+
+
+class StorageUnavailable(ServiceUnavailable):
+    code = "storage_unavailable"
+    default_message = "The data file could not be written (is the disk full?); nothing was stored. Retry later."

@@ -8,9 +8,9 @@ from typing import Any, Callable, Mapping
 
 import orjson
 
-from wave_mock.errors import FieldError, PayloadTooLarge, TimestampConflict, ValidationFailed
+from wave_mock.durable.database import DataFile, DataFileError
+from wave_mock.errors import FieldError, PayloadTooLarge, StorageUnavailable, TimestampConflict, ValidationFailed
 from wave_mock.events import Event, EventBatch, compact_json, event_id, make_event, make_events
-from wave_mock.journal import Journal
 from wave_mock.jsonbody import MAX_EVENT_BYTES
 from wave_mock.packed import compact_objects
 from wave_mock.spec import Spec
@@ -56,19 +56,28 @@ class Ingestor:
     store: EventStore
     now: Callable[[], float]
     ids: EventIds = field(default_factory=EventIds)
-    journal: Journal | None = None
+    data: DataFile | None = None
 
     def store_events(self, batch: EventBatch) -> None:
-        """Make ``batch`` durable (with ``--data-file``), then visible."""
-        if self.journal is not None:
-            self.journal.append(batch.events())
-        self.store.append_batch(batch)
+        """Make ``batch`` durable (with ``--data-file``), then visible; 503 if the disk refuses."""
+        if self.data is None:
+            self.store.append_batch(batch)
+        elif batch.size:
+            self._durably(self.data.commit, batch, lambda: self.store.append_batch(batch))
 
     def reset(self, tenant: str | None) -> None:
         """Forget a tenant (or everyone), durably."""
-        if self.journal is not None:
-            self.journal.record_reset(tenant)
-        self.store.reset(tenant)
+        if self.data is None:
+            self.store.reset(tenant)
+        else:
+            self._durably(self.data.reset, tenant, lambda: self.store.reset(tenant))
+
+    @staticmethod
+    def _durably(write: Callable[..., None], what: Any, apply: Callable[[], None]) -> None:
+        try:
+            write(what, apply)
+        except DataFileError as error:
+            raise StorageUnavailable(retry_after=2) from error
 
     def track(self, tenant: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """Store one event, or raise 400/413 after journaling the rejection."""

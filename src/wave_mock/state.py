@@ -26,6 +26,11 @@ class MockState:
     ingestor: Ingestor
     faults: Faults
 
+    def close(self) -> None:
+        """Let go of the data file (its lock, so another app may open it)."""
+        if self.ingestor.data is not None:
+            self.ingestor.data.close()
+
 
 def state() -> MockState:
     """Return the state of the app handling the current request."""

@@ -20,6 +20,7 @@ rewritten, so the heavy work can run without the lock.
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import deque
 from typing import Any, Sequence
@@ -188,7 +189,7 @@ def _select(
 
 
 class EventStore:
-    """Thread-safe in-memory store of accepted events and rejected-request journal."""
+    """Thread-safe in-memory store of accepted events and, per tenant, rejected requests."""
 
     def __init__(self, max_events: int = 1_000_000, max_rejected: int = 10_000) -> None:
         self.max_events = max_events
@@ -199,7 +200,10 @@ class EventStore:
         # so the global FIFO costs nothing per event.
         self._runs: deque[list[Any]] = deque()
         self._count = 0
-        self._rejected: deque[tuple[str, dict[str, Any]]] = deque(maxlen=max_rejected)
+        # One bounded list per tenant, so one tenant's bad traffic never pushes out another's.
+        # Tenants are the configured keys (an unknown key is a 401, never recorded), so
+        # the lists number at most the keys: at most keys x max_rejected entries in all.
+        self._rejected: dict[str, deque[dict[str, Any]]] = {}
 
     def locked(self) -> threading.RLock:
         """Return the store lock; hold it while taking snapshots (``with store.locked():``)."""
@@ -246,9 +250,12 @@ class EventStore:
             excess -= count
 
     def record_rejection(self, tenant: str, entry: dict[str, Any]) -> None:
-        """Journal one rejected event or request (oldest entries fall off past the cap)."""
+        """Journal one rejected event or request (the tenant's oldest entries fall off past the cap)."""
         with self._lock:
-            self._rejected.append((tenant, entry))
+            entries = self._rejected.get(tenant)
+            if entries is None:
+                entries = self._rejected[tenant] = deque(maxlen=self.max_rejected)
+            entries.append(entry)
             self._tenant(tenant).rejected += 1
 
     def events(
@@ -295,13 +302,8 @@ class EventStore:
     def rejected(self, tenant: str, limit: int = 100) -> list[dict[str, Any]]:
         """Return up to ``limit`` journal entries of ``tenant``, newest first."""
         with self._lock:
-            out: list[dict[str, Any]] = []
-            for owner, entry in reversed(self._rejected):
-                if owner == tenant:
-                    out.append(entry)
-                    if len(out) >= limit:
-                        break
-            return out
+            entries = self._rejected.get(tenant, ())
+            return list(itertools.islice(reversed(entries), max(0, limit)))
 
     def stats(self, tenant: str | None = None) -> dict[str, int]:
         """Return accepted, rejected, evicted and total counts for one tenant or all."""
@@ -324,14 +326,13 @@ class EventStore:
                 self._count = 0
                 self._rejected.clear()
                 return
+            self._rejected.pop(tenant, None)
             index = self._tenants.pop(tenant, None)
             if index is None:
                 return
             # A fresh TenantIndex replaces the old one, whose arrays readers may still hold.
             self._runs = deque(run for run in self._runs if run[0] != tenant)
             self._count -= len(index)
-            kept = [(t, entry) for t, entry in self._rejected if t != tenant]
-            self._rejected = deque(kept, maxlen=self.max_rejected)
 
     def has_stream(self, tenant: str, stream_id: str) -> bool:
         """Return whether ``tenant`` has any stored event for ``stream_id``."""
