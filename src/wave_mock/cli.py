@@ -12,6 +12,7 @@ from wave_mock.auth import DEFAULT_DEV_KEY
 from wave_mock.contract import contract_command
 from wave_mock.durable.cli import data_group
 from wave_mock.fixtures.cli import fixtures_group
+from wave_mock.load.cli import load_command
 
 # The app, the spec and numpy are imported by ``serve`` alone: they cost ~0.6 s, which
 # ``fixtures generate`` would pay on every run (bench B5 includes process start).
@@ -154,3 +155,4 @@ def _is_loopback(host: str) -> bool:
 main.add_command(contract_command, "contract")
 main.add_command(fixtures_group, "fixtures")
 main.add_command(data_group, "data")
+main.add_command(load_command, "load")

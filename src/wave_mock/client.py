@@ -147,6 +147,12 @@ class Analytics:
         """Track up to 100 API-shaped events; return ``{success, accepted, rejected, errors}``."""
         return self._client.request("POST", "/analytics/events/batch", json={"events": events})
 
+    def track_event_batch_json(self, events_json: list[bytes]) -> dict[str, Any]:
+        """Track up to 100 events given as JSON text each (e.g. fixture lines), sent without re-encoding."""
+        body = b'{"events":[' + b",".join(line.rstrip(b"\n") for line in events_json) + b"]}"
+        return self._client.request("POST", "/analytics/events/batch", data=body,
+                                    headers={"Content-Type": "application/json"})
+
     def get_dashboard_metrics(self, period: str | None = None, metric: str | None = None) -> dict[str, Any]:
         """Return the dashboard body (``{"period": ..., "metrics": {...}}``)."""
         params = {k: v for k, v in (("period", period), ("metric", metric)) if v is not None}
@@ -176,9 +182,10 @@ class WaveClient:
 
     def request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         """Send a request; return the parsed JSON body or raise a ``WaveError``."""
+        headers = {**self._headers, **kwargs.pop("headers", {})}
         try:
             response = self.session.request(
-                method, self.base_url + path, headers=self._headers, timeout=self.timeout, **kwargs
+                method, self.base_url + path, headers=headers, timeout=self.timeout, **kwargs
             )
         except requests.RequestException as exc:
             raise WaveConnectionError(f"{method} {path} failed: {exc}") from exc
