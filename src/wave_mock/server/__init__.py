@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import signal
 import socket
 from typing import Any
 
@@ -30,6 +31,11 @@ def app_from_env() -> WsgiBridge:
     from wave_mock.app import create_app
     from wave_mock.jsonbody import MAX_BODY_BYTES
 
+    # The forked worker inherits the parent's SIGTERM handler, which only flags the parent's
+    # server object: a stop asked while the app loads was lost, and the parent waited for
+    # the worker forever. Until granian installs its own handlers, SIGTERM/SIGINT just end it.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     die_with_parent(int(os.environ[PARENT_ENV]))
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     settings = json.loads(os.environ[CONFIG_ENV])
