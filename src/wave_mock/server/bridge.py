@@ -89,14 +89,18 @@ class WsgiBridge:
         environ["wsgi.url_scheme"] = scope.scheme
         for name, value in scope.headers.items():
             key = _environ_key(name)
-            environ[key] = f"{environ[key]},{value}" if key in environ else value
+            if key not in environ:
+                environ[key] = value
+            elif key.startswith("HTTP_"):  # repeated headers join, as in granian's WSGI
+                environ[key] = f"{environ[key]},{value}"
         return environ
 
     async def read_body(self, environ: Environ, protocol: Any) -> bool | None:
         """Put the body in ``wsgi.input``; tell whether all of it was read (None: client gone)."""
         length = environ.get("CONTENT_LENGTH", "")
-        chunked = "HTTP_TRANSFER_ENCODING" in environ
-        if not chunked and (length in _NO_BODY or int(length) > self.max_body):
+        # An HTTP/2 body may come without a length: read it as a stream, like a chunked one.
+        chunked = "HTTP_TRANSFER_ENCODING" in environ or (not length and environ["SERVER_PROTOCOL"] == "HTTP/2")
+        if not chunked and (length in _NO_BODY or not length.isdigit() or int(length) > self.max_body):
             environ["wsgi.input"] = io.BytesIO(_EMPTY)  # none, or refused by its declared size unread
             return length in _NO_BODY
         deadline = self.deadlines.after(self.body_timeout)
