@@ -4,7 +4,7 @@
 every request:
 
 - a body the server stopped waiting for (``BODY_TIMED_OUT``, set by server/bridge.py)
-  gets 408;
+  gets 408, and one the client cut short (``BODY_CUT``) gets 400;
 - on a loopback bind, a ``Host`` that is not a loopback name gets 403 (``browser.py``).
 """
 
@@ -16,8 +16,8 @@ from typing import Any, Callable, Iterable, Mapping
 import orjson
 
 from wave_mock.browser import is_loopback_host
-from wave_mock.errors import ApiError, HostNotAllowed, RequestTimeout
-from wave_mock.http import BODY_TIMED_OUT, Environ, StartResponse, answer_raw
+from wave_mock.errors import ApiError, FieldError, HostNotAllowed, RequestTimeout, ValidationFailed
+from wave_mock.http import BODY_CUT, BODY_TIMED_OUT, Environ, StartResponse, answer_raw
 from wave_mock.state import MockState
 
 WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
@@ -40,6 +40,10 @@ class Guard:
 
     def refusal(self, environ: Environ) -> ApiError | None:
         """Return the error that refuses this request, or None to serve it."""
+        if environ.get(BODY_CUT):
+            return ValidationFailed(
+                "The body ended before its Content-Length.", [FieldError("Content-Length", "does not match the body")]
+            )
         waited = environ.get(BODY_TIMED_OUT)
         if waited is not None:
             return RequestTimeout(f"The request body was not complete within {waited:g} s; send it in one go.")

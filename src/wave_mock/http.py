@@ -103,6 +103,8 @@ def answer_raw(
 BODY_KEY = "wave_mock.body"  # the environ key the raw body is cached under
 # Set by the server (server/bridge.py) when the body missed its deadline: the app answers 408.
 BODY_TIMED_OUT = "wave_mock.body_timed_out"
+# Set by the server when the client ended its side before the whole body came: the app answers 400.
+BODY_CUT = "wave_mock.body_cut"
 
 
 def body_reader(environ: dict[str, Any], length: int) -> Callable[[], bytes]:

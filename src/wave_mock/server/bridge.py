@@ -25,7 +25,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterable
 
-from wave_mock.http import BODY_TIMED_OUT
+from wave_mock.http import BODY_CUT, BODY_TIMED_OUT
 
 Environ = dict[str, Any]
 WSGIApp = Callable[[Environ, Callable[..., Any]], Iterable[bytes]]
@@ -65,8 +65,6 @@ class WsgiBridge:
     async def __rsgi__(self, scope: Any, protocol: Any) -> None:
         environ = self.environ(scope)
         complete = await self.read_body(environ, protocol)
-        if complete is None:
-            return  # the client went away mid-body: nobody to answer
         if self.pool is None:
             status, headers, payload = self.call(environ)
         else:
@@ -95,8 +93,8 @@ class WsgiBridge:
                 environ[key] = f"{environ[key]},{value}"
         return environ
 
-    async def read_body(self, environ: Environ, protocol: Any) -> bool | None:
-        """Put the body in ``wsgi.input``; tell whether all of it was read (None: client gone)."""
+    async def read_body(self, environ: Environ, protocol: Any) -> bool:
+        """Put the body in ``wsgi.input``; tell whether all of it was read."""
         length = environ.get("CONTENT_LENGTH", "")
         # An HTTP/2 body may come without a length: read it as a stream, like a chunked one.
         chunked = "HTTP_TRANSFER_ENCODING" in environ or (not length and environ["SERVER_PROTOCOL"] == "HTTP/2")
@@ -110,8 +108,10 @@ class WsgiBridge:
             environ[BODY_TIMED_OUT] = self.body_timeout
             environ["wsgi.input"] = io.BytesIO(_EMPTY)
             return False
-        except Exception:  # granian raises its protocol error when the client disconnects
-            return None
+        except Exception:  # granian's protocol error: the client ended before the whole body
+            environ[BODY_CUT] = True
+            environ["wsgi.input"] = io.BytesIO(_EMPTY)
+            return False
         # The app sees a sized body: de-chunked, as a buffering proxy would pass it on.
         environ.pop("HTTP_TRANSFER_ENCODING", None)
         environ["CONTENT_LENGTH"] = str(size)
