@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from dataclasses import dataclass
@@ -33,7 +32,7 @@ class Side:
     profile: bool = False
 
 
-def _sides_b1() -> list[Side]:
+def _sides_b1(opts: Options) -> list[Side]:
     # Baselines get the mock's default thread count (1, see wave_mock.cli.default_threads), so
     # each server is compared as configured; "mock-16-threads" shows what threads cost.
     t = str(MOCK_THREADS)
@@ -44,10 +43,10 @@ def _sides_b1() -> list[Side]:
         Side("prism", lambda p: [*PRISM, "-p", str(p)], "", "/analytics/dashboards"),
         Side("flask-granian", lambda p: [sys.executable, "baseline_app.py", str(p), t], "/api/v1", "/health", BENCH_DIR),
     ]
-    baseline = os.environ.get("WAVE_MOCK_BASELINE")  # A/B: another checkout's `wave-mock` (its venv's bin)
-    if baseline:
-        sides.append(Side("mock-baseline", lambda p: [baseline, "serve", "--port", str(p), "--no-access-log"],
-                          "/api/v1", "/_mock/health"))
+    if opts.baseline:
+        # Another checkout's build (e.g. main), for a before/after measured in the same run.
+        baseline = str(opts.baseline / "bin" / "wave-mock")
+        sides.insert(1, Side("baseline", lambda p: [baseline, "serve", "--port", str(p), "--no-access-log"], "/api/v1", "/_mock/health"))
     if (VENV_BIN / "gunicorn").exists():
         sides.append(Side("flask-gunicorn-gthread", lambda p: [str(VENV_BIN / "gunicorn"), "-k", "gthread", "--threads", t, "-w", "1",
                                                                  "-b", f"127.0.0.1:{p}", "--log-level", "warning", "baseline_app:app"],
@@ -115,7 +114,7 @@ def _run_sides(bench: str, sides: list[Side], path: str, data: Path, opts: Optio
 def bench_b1(opts: Options) -> list[Result]:
     """B1: single-event POST, 10 keep-alive connections, every side in this run."""
     data = write_single_bodies(opts.work / "single.txt")
-    rows, rps = _run_sides("B1", _sides_b1(), "/analytics/events", data, opts, 1)
+    rows, rps = _run_sides("B1", _sides_b1(opts), "/analytics/events", data, opts, 1)
     prism = rps.get("prism")
     for name in ("mock", "mock+access-log"):
         ratio = rps[name] / prism if prism and name in rps else None
@@ -130,7 +129,7 @@ def bench_b1(opts: Options) -> list[Result]:
 def bench_b2(opts: Options) -> list[Result]:
     """B2: 100-event batches, mock vs Prism; events/s = req/s x 100."""
     data = write_batch_bodies(opts.work / "batch.txt", count=50 if opts.quick else 300)
-    sides = [s for s in _sides_b1() if s.name in ("mock", "mock-16-threads", "mock-baseline", "prism")]
+    sides = [s for s in _sides_b1(opts) if s.name in ("mock", "baseline", "mock-16-threads", "prism")]
     rows, rps = _run_sides("B2", sides, "/analytics/events/batch", data, opts, 100)
     events = rps["mock"] * 100 if "mock" in rps else None
     rows.append(Result("B2", "mock", "events/s vs target", round(events, 1) if events else None, "events/s",

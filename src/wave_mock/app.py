@@ -12,11 +12,14 @@ from werkzeug.exceptions import HTTPException
 
 from wave_mock import admin, api, ui
 from wave_mock.auth import DEFAULT_DEV_KEY, KeyRing
+from wave_mock.browser import CorsPolicy
 from wave_mock.clock import Clock, TenantClocks
-from wave_mock.errors import ApiError, MethodNotAllowed, NotFound, PayloadTooLarge
+from wave_mock.errors import ApiError, MethodNotAllowed, NotFound, OriginNotAllowed, PayloadTooLarge
 from wave_mock.faults import Faults
 from wave_mock.fastpath import FastPath
-from wave_mock.http import cors_headers, json_response, log_access
+from wave_mock.guard import Guard
+from wave_mock.accesslog import log_access
+from wave_mock.http import json_response
 from wave_mock.ingest import EventIds, Ingestor
 from wave_mock.durable.database import DataFile
 from wave_mock.jsonbody import MAX_BODY_BYTES
@@ -31,6 +34,8 @@ DEFAULTS: dict[str, Any] = {
     "API_KEYS": [DEFAULT_DEV_KEY],
     "ADMIN_TOKEN": None,
     "CORS": True,
+    "CORS_ORIGINS": [],  # empty: loopback origins only; ["*"]: any (see browser.py)
+    "CHECK_HOST": True,  # refuse non-loopback Host names (set from the bind address)
     "LATENCY_MS": 0.0,
     "ERROR_RATE": 0.0,
     "FAULT_SEED": 0,
@@ -63,9 +68,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     admin.init_app(app)
     ui.init_app(app)
     _init_errors(app)
-    _init_cors_and_log(app)
+    _init_cors_and_log(app, mock_state)
     if app.config["FAST_PATH"]:
         app.wsgi_app = FastPath(app.wsgi_app, mock_state, app.config)
+    app.wsgi_app = Guard(app.wsgi_app, mock_state, app.config)
     return app
 
 
@@ -86,6 +92,7 @@ def _build_state(config: Mapping[str, Any]) -> MockState:
         keys=keys,
         ingestor=Ingestor(spec=spec, store=store, now=clocks.now, ids=EventIds(last_number + 1), data=data, lag=lag),
         faults=Faults(config["LATENCY_MS"], config["ERROR_RATE"], config["FAULT_SEED"]),
+        cors=CorsPolicy(config["CORS_ORIGINS"]) if config["CORS"] else None,
         limiter=RateLimiter(config["RATE_LIMIT"], ticks) if config["RATE_LIMIT"] else None,
     )
 
@@ -145,19 +152,34 @@ def _as_api_error(error: HTTPException) -> ApiError:
     return generic
 
 
-def _init_cors_and_log(app: Flask) -> None:
+def _init_cors_and_log(app: Flask, mock_state: MockState) -> None:
+    cors = mock_state.cors
+
+    def is_preflight() -> bool:
+        return cors is not None and request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers
+
     @app.before_request
     def preflight() -> Response | None:
         g.started = time.perf_counter()
-        if app.config["CORS"] and request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
-            return Response(status=204)
-        return None
+        if not is_preflight():
+            return None
+        origin = request.headers.get("Origin")
+        if origin is not None and not cors.allows(origin, request.host):
+            raise OriginNotAllowed(
+                f"Origin {origin!r} may not call this mock; allowed: loopback origins by default. "
+                f"Start it with --cors-origin {origin} (or --cors-origin '*' for any)."
+            )
+        return Response(status=204)
 
     @app.after_request
     def cors_and_log(response: Response) -> Response:
-        if app.config["CORS"]:
-            response.headers.update(cors_headers(request.headers.get("Origin")))
+        if cors is not None:
+            origin, host = request.headers.get("Origin"), request.host
+            if is_preflight() and origin is not None and cors.allows(origin, host):
+                response.headers.update(cors.preflight_headers(origin, host, request.headers))
+            else:
+                response.headers.update(cors.headers(origin, host))
         if app.config["ACCESS_LOG"]:
             started = g.get("started", time.perf_counter())
-            log_access(request.method, request.full_path, response.status_code, started, g.get("tenant"))
+            log_access(request.method, request.full_path, response.status_code, started, g.get("tenant"), mock_state.keys.secrets)
         return response

@@ -16,6 +16,23 @@ def tenant_of(key: str) -> str:
     return "t_" + hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
+def unusable_key_reason(key: str) -> str | None:
+    """Say why ``key`` could never arrive in an ``Authorization: Bearer`` header (else None).
+
+    >>> unusable_key_reason("wave dev")
+    'it contains whitespace, which ends a bearer token'
+    """
+    if not key:
+        return "it is empty"
+    if not key.isascii():
+        return "it has non-ASCII characters, which HTTP headers cannot carry"
+    if any(c.isspace() for c in key):
+        return "it contains whitespace, which ends a bearer token"
+    if any(not c.isprintable() for c in key):
+        return "it contains control characters, which HTTP headers cannot carry"
+    return None
+
+
 def bearer_token(header: str | None) -> str:
     """Return the token of an ``Authorization: Bearer`` header, or raise 401."""
     if not header:
@@ -33,7 +50,9 @@ class KeyRing:
     def __init__(self, keys: Iterable[str], admin_token: str | None = None) -> None:
         self._keys = [k.encode() for k in keys]
         self._admin = admin_token.encode() if admin_token else None
-        self.tenants = [tenant_of(k) for k in keys]
+        self.tenants = [tenant_of(k.decode()) for k in self._keys]
+        # What the access log masks wherever it appears.
+        self.secrets = [k.decode() for k in self._keys] + ([admin_token] if admin_token else [])
 
     def tenant_for(self, token: str) -> str:
         """Return the tenant of ``token``, or raise 401; every key is compared."""

@@ -32,6 +32,7 @@ def main() -> None:
 @click.option("--admin-token", envvar="WAVE_MOCK_ADMIN_TOKEN", help="Token that unlocks cross-tenant /_mock/stats, /_mock/reset and /_mock/clock (every tenant's clock at once).")
 @click.option("--load", "load_files", multiple=True, type=click.Path(exists=True, dir_okay=False), help="Seed events from a JSON Lines fixture into the first key's tenant (repeatable); that tenant's clock freezes at the fixture's \"now\".")
 @click.option("--no-cors", is_flag=True, help="Do not send CORS headers (they are on by default).")
+@click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN", help="Allow this browser origin (repeatable), e.g. https://app.test; '*' allows any. [default: loopback origins such as http://localhost:5173]")
 @click.option("--latency", "latency_ms", type=click.FloatRange(0, 60_000), default=0, help="Add this many milliseconds to every WAVE request.")
 @click.option("--error-rate", type=click.FloatRange(0, 1), default=0, help="Fail this fraction of WAVE requests with a 500 or 503.")
 @click.option("--fault-seed", type=int, default=0, show_default=True, help="Seed of the --error-rate dice, so failures reproduce.")
@@ -40,17 +41,24 @@ def main() -> None:
 @click.option("--threads", type=click.IntRange(1, 256), help="Python threads handling requests [default: 1; 16 with --latency or --data-file].")
 @click.option("--ingest-lag", type=click.FloatRange(0, 3600), default=0, help="Make accepted events visible to analytics reads only this many real seconds later, as an asynchronous deployment does (/_mock/events lists them at once, marked pending).")
 @click.option("--rate-limit", type=click.FloatRange(0, min_open=True), help="Allow this many WAVE requests per second per key (a burst of as many); beyond it, 429 with Retry-After.")
+@click.option("--body-timeout", type=click.FloatRange(0.1, 3600), default=10.0, show_default=True, help="Seconds a client has to send a request's headers, and then its body, before a 408.")
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log one line per request (keys never appear).")
 def serve(**options: Any) -> None:
     """Serve the WAVE Analytics API from memory."""
     from wave_mock.server import serve as run_server
+    from wave_mock.server.listen import BindError, bind, bound_port
 
     config = serve_config(options)
+    _check_keys(config)
     loaded = _check_config(config)
     config["DATA_LOCK_FD"] = _open_data_file(config["DATA_FILE"])
-    _print_banner(options["host"], options["port"], config["API_KEYS"], bool(config["ADMIN_TOKEN"]), loaded)
+    try:
+        sock = bind(options["host"], options["port"])
+    except BindError as exc:
+        raise click.ClickException(str(exc)) from None
+    _print_banner(options["host"], bound_port(sock), config["API_KEYS"], bool(config["ADMIN_TOKEN"]), loaded)
     _print_realism(config)
-    run_server(config, options["host"], options["port"], options["threads"] or default_threads(config))
+    run_server(config, sock, options["threads"] or default_threads(config), options["body_timeout"])
 
 
 def serve_config(options: dict[str, Any]) -> dict[str, Any]:
@@ -59,6 +67,8 @@ def serve_config(options: dict[str, Any]) -> dict[str, Any]:
         "API_KEYS": list(options["api_keys"]) or [DEFAULT_DEV_KEY],
         "ADMIN_TOKEN": options["admin_token"],
         "CORS": not options["no_cors"],
+        "CORS_ORIGINS": list(options["cors_origins"]),
+        "CHECK_HOST": _is_loopback(options["host"]),
         "LATENCY_MS": options["latency_ms"],
         "ERROR_RATE": options["error_rate"],
         "FAULT_SEED": options["fault_seed"],
@@ -81,6 +91,19 @@ def default_threads(config: dict[str, Any]) -> int:
     is shared by concurrent requests.
     """
     return 16 if config["LATENCY_MS"] > 0 or config["DATA_FILE"] else 1
+
+
+def _check_keys(config: dict[str, Any]) -> None:
+    """Refuse a key or token that no request could ever present (one line, before binding)."""
+    from wave_mock.auth import unusable_key_reason
+
+    named = [("--api-key", key) for key in config["API_KEYS"]]
+    if config["ADMIN_TOKEN"] is not None:
+        named.append(("--admin-token", config["ADMIN_TOKEN"]))
+    for option, key in named:
+        reason = unusable_key_reason(key)
+        if reason:
+            raise click.ClickException(f"{option} {key!r} can never authenticate: {reason}.")
 
 
 def _check_config(config: dict[str, Any]) -> int:

@@ -4,8 +4,11 @@
      ├── ValidationFailed       400  details: [{field, message}]
      ├── Unauthorized           401  WWW-Authenticate: Bearer
      ├── Forbidden              403
+     │    ├── HostNotAllowed    403  a non-loopback Host on a loopback bind
+     │    └── OriginNotAllowed  403  a CORS preflight from an origin not allowed
      ├── NotFound               404
      ├── MethodNotAllowed       405  Allow: ...
+     ├── RequestTimeout         408  the body was not complete in time
      ├── TimestampConflict      409  details: [{field, message}]
      ├── PayloadTooLarge        413
      ├── UnsupportedMediaType   415
@@ -78,6 +81,14 @@ class Forbidden(ApiError):
     default_message = "This call needs the admin token."
 
 
+class HostNotAllowed(Forbidden):
+    code = "host_not_allowed"
+
+
+class OriginNotAllowed(Forbidden):
+    code = "origin_not_allowed"
+
+
 class NotFound(ApiError):
     status = 404
     code = "not_found"
@@ -92,6 +103,12 @@ class MethodNotAllowed(ApiError):
     def __init__(self, allowed: Iterable[str]) -> None:
         allow = ", ".join(sorted(set(allowed)))
         super().__init__(f"Method not allowed; allowed: {allow}.", headers={"Allow": allow})
+
+
+class RequestTimeout(ApiError):
+    status = 408
+    code = "request_timeout"
+    default_message = "The request body was not complete in time."
 
 
 class TimestampConflict(ApiError):

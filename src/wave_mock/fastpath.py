@@ -16,17 +16,14 @@ import time
 from typing import Any, Callable, Iterable, Mapping
 
 import orjson
-from werkzeug.http import HTTP_STATUS_CODES
 
 from wave_mock.api import BASE_PATH, body_or_journal
 from wave_mock.auth import bearer_token
 from wave_mock.errors import ApiError
-from wave_mock.http import body_reader, cors_headers, log_access
+from wave_mock.http import Environ, StartResponse, answer_raw, body_reader
 from wave_mock.jsonbody import parse_encoded
 from wave_mock.state import MockState
 
-Environ = dict[str, Any]
-StartResponse = Callable[..., Any]
 WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
 # PATH_INFO -> operationId; Flask routes these exact paths only (no trailing slash).
@@ -34,8 +31,6 @@ OPERATIONS = {
     f"{BASE_PATH}/analytics/events": "trackEvent",
     f"{BASE_PATH}/analytics/events/batch": "trackEventBatch",
 }
-# werkzeug's own status lines ("400 BAD REQUEST"), so both paths send the same text.
-STATUS_LINES = {code: f"{code} {phrase.upper()}" for code, phrase in HTTP_STATUS_CODES.items()}
 
 
 class FastPath:
@@ -85,7 +80,7 @@ class FastPath:
             self.error_log.exception("unexpected error")
             error = ApiError()
             status, body = error.status, error.to_json()
-        return self.respond(environ, start_response, status, orjson.dumps(body), headers, started, tenant)
+        return answer_raw(self.state, self.config, environ, start_response, status, orjson.dumps(body), headers, started, tenant)
 
     def ingest(self, operation_id: str, tenant: str, environ: Environ) -> dict[str, Any]:
         """Parse the body (journaling a malformed one) and hand it to the ingestor."""
@@ -97,25 +92,3 @@ class FastPath:
             return ingestor.track(tenant, body_or_journal(ingestor, tenant, operation_id, length, content_type, read))
         body, encoded = body_or_journal(ingestor, tenant, operation_id, length, content_type, read, parse_encoded)
         return ingestor.track_batch(tenant, body, encoded)
-
-    def respond(
-        self,
-        environ: Environ,
-        start_response: StartResponse,
-        status: int,
-        payload: bytes,
-        extra: Mapping[str, str],
-        started: float,
-        tenant: str | None,
-    ) -> Iterable[bytes]:
-        """Send the JSON answer with the headers and log line the Flask hooks add."""
-        headers = [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
-        headers.extend(extra.items())
-        if self.config["CORS"]:
-            headers.extend(cors_headers(environ.get("HTTP_ORIGIN")).items())
-        if self.config["ACCESS_LOG"]:
-            # No query string reaches here, so Flask's full_path is the path plus "?".
-            log_access("POST", environ["PATH_INFO"] + "?", status, started, tenant)
-        start_response(STATUS_LINES.get(status, f"{status} UNKNOWN"), headers)
-        return [payload]
-

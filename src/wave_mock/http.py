@@ -2,30 +2,26 @@
 
 from __future__ import annotations
 
-import logging
-import re
-import time
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Mapping, TypeVar
 
 import orjson
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
+from wave_mock.accesslog import log_access
 from wave_mock.errors import FieldError, ValidationFailed
 from wave_mock.jsonbody import MAX_BODY_BYTES, check_body_size, check_content_type, parse_object
 from wave_mock.spec import Operation
 
-
-CORS_HEADERS = {
-    "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
-    "Access-Control-Allow-Headers": "Authorization, Content-Type, Prefer",
-    "Access-Control-Expose-Headers": "Retry-After, WWW-Authenticate",
-    "Access-Control-Max-Age": "600",
-}
-_SECRET_QUERY = re.compile(r"(?i)(api_?key|token)=[^&]*")
-access_log = logging.getLogger("wave_mock.access")
+if TYPE_CHECKING:
+    from wave_mock.state import MockState
 
 Parsed = TypeVar("Parsed")
+Environ = dict[str, Any]
+StartResponse = Callable[..., Any]
+# werkzeug's own status lines ("400 BAD REQUEST"), so raw-WSGI answers match Flask's.
+STATUS_LINES = {code: f"{code} {phrase.upper()}" for code, phrase in HTTP_STATUS_CODES.items()}
 
 # (method, rule, endpoint, view): one row of a blueprint's route table.
 Route = tuple[str, str, str, Callable[..., Response]]
@@ -80,19 +76,35 @@ def raw_preview(content_length: int | None, read: Callable[[], bytes]) -> str:
         return "<unreadable body>"
 
 
-def cors_headers(origin: str | None) -> dict[str, str]:
-    """Return the CORS headers of every response: the Origin echoed (or ``*``) plus ``CORS_HEADERS``."""
-    return {"Access-Control-Allow-Origin": "*" if origin is None else origin, "Vary": "Origin", **CORS_HEADERS}
-
-
-def log_access(method: str, full_path: str, status: int, started: float, tenant: str | None) -> None:
-    """Write the one-line access log; keys in the query string are masked."""
-    elapsed = (time.perf_counter() - started) * 1000
-    path = _SECRET_QUERY.sub(r"\1=***", full_path.rstrip("?"))
-    access_log.info("%s %s %s %.1fms tenant=%s", method, path, status, elapsed, tenant or "-")
+def answer_raw(
+    mock_state: MockState,
+    config: Mapping[str, Any],
+    environ: Environ,
+    start_response: StartResponse,
+    status: int,
+    payload: bytes,
+    extra: Mapping[str, str],
+    started: float,
+    tenant: str | None,
+) -> list[bytes]:
+    """Send a JSON answer from raw WSGI with the CORS headers and log line the Flask hooks add."""
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
+    headers.extend(extra.items())
+    if mock_state.cors is not None:
+        headers.extend(mock_state.cors.headers(environ.get("HTTP_ORIGIN"), environ.get("HTTP_HOST")).items())
+    if config["ACCESS_LOG"]:
+        path = environ["PATH_INFO"].encode("latin-1").decode("utf-8", "replace")
+        full_path = f"{path}?{environ.get('QUERY_STRING', '')}"
+        log_access(environ["REQUEST_METHOD"], full_path, status, started, tenant, mock_state.keys.secrets)
+    start_response(STATUS_LINES.get(status, f"{status} UNKNOWN"), headers)
+    return [payload]
 
 
 BODY_KEY = "wave_mock.body"  # the environ key the raw body is cached under
+# Set by the server (server/bridge.py) when the body missed its deadline: the app answers 408.
+BODY_TIMED_OUT = "wave_mock.body_timed_out"
+# Set by the server when the client ended its side before the whole body came: the app answers 400.
+BODY_CUT = "wave_mock.body_cut"
 
 
 def body_reader(environ: dict[str, Any], length: int) -> Callable[[], bytes]:

@@ -173,6 +173,8 @@ def _message(kind: str, expected: Any, error: ValidationError) -> str:
         return f"must be at least {expected}"
     if kind == "maximum":
         return f"must be at most {expected}"
+    if kind == "pattern" and expected == "^[^/]*$":
+        return "must not contain '/' (no /analytics/stream/{streamId} URL could name it)"
     if kind == "format" and expected == "date-time":
         return "must be an RFC 3339 date-time, e.g. 2026-11-27T10:00:00Z"
     return error.message

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 
 from wave_mock.auth import KeyRing
+from wave_mock.browser import CorsPolicy
 from wave_mock.clock import TenantClocks
 from wave_mock.faults import Faults
 from wave_mock.ingest import Ingestor
@@ -26,6 +27,7 @@ class MockState:
     keys: KeyRing
     ingestor: Ingestor
     faults: Faults
+    cors: CorsPolicy | None  # None: no CORS headers (--no-cors)
     limiter: RateLimiter | None = None  # mock-only --rate-limit
 
     def close(self) -> None:

@@ -60,6 +60,11 @@ CORPUS = [
     Case("single with timestamp", js(event(timestamp="2026-11-20T11:59:00Z"))),
     Case("single with Origin", js(event()), headers=auth(Origin="http://localhost:5173")),
     Case("single with empty Origin", js(event()), headers=auth(Origin="")),
+    Case("single from an origin not allowed", js(event()), headers=auth(Origin="http://app.test")),
+    Case("single with a foreign Host", js(event()), headers=auth(Host="evil.test")),
+    Case("single with a loopback Host and port", js(event()), headers=auth(Host="127.0.0.1:8787")),
+    Case("single whose body timed out", js(event()), environ={"wave_mock.body_timed_out": 1.5}),
+    Case("batch whose body timed out", batch(event()), path=BATCH, environ={"wave_mock.body_timed_out": 2}),
     Case("single for tenant B", js(event(session="sess_b")), headers=auth(KEY_B)),
     Case("batch valid", batch(event(), event("viewer.left"), event(session="sess_2")), path=BATCH),
     Case("batch mixed", batch(event(), {"eventType": "stream"}, event(platform="windows"), event()), path=BATCH),
@@ -115,6 +120,8 @@ CONFIGS = {
     "defaults": {},
     "access log": {"ACCESS_LOG": True},
     "no CORS": {"CORS": False},
+    "CORS for listed origins": {"CORS_ORIGINS": ["http://app.test"]},
+    "CORS for any origin": {"CORS_ORIGINS": ["*"]},
     "injected faults": {"ERROR_RATE": 0.5, "FAULT_SEED": 7},
 }
 
@@ -191,7 +198,7 @@ def test_test_client_goes_through_the_fast_path_and_skips_flask_hooks() -> None:
     reached_flask: list[str] = []
     app.before_request(lambda: reached_flask.append("hook") and None)
     client = app.test_client()
-    assert isinstance(app.wsgi_app, FastPath)
+    assert isinstance(app.wsgi_app.app, FastPath)  # inside the Guard (guard.py)
     assert client.post(EVENTS, json=event(), headers=auth()).status_code == 200
     assert client.post(BATCH, json={"events": [event()]}, headers=auth()).status_code == 200
     assert reached_flask == []
@@ -201,7 +208,7 @@ def test_test_client_goes_through_the_fast_path_and_skips_flask_hooks() -> None:
 
 def test_fast_path_off_leaves_flask_wsgi_app_alone() -> None:
     app = build(False)
-    assert not isinstance(app.wsgi_app, FastPath)
+    assert not isinstance(app.wsgi_app.app, FastPath)
 
 
 def test_injected_latency_sends_ingest_through_flask() -> None:
@@ -214,10 +221,10 @@ def test_injected_latency_sends_ingest_through_flask() -> None:
 
 def test_real_server_ingests_and_still_answers_prefer_and_preflight() -> None:
     with MockServer(["--api-key", "k_fast"]) as server:
-        headers = {"Authorization": "Bearer k_fast"}
+        headers = {"Authorization": "Bearer k_fast", "Origin": "http://localhost:5173"}
         posted = requests.post(f"{server.base_url}/analytics/events", json=event(), headers=headers, timeout=10)
         assert posted.status_code == 200 and posted.json()["eventId"].startswith("evt_")
-        assert posted.headers["Access-Control-Allow-Origin"] == "*"
+        assert posted.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
         batched = requests.post(
             f"{server.base_url}/analytics/events/batch", json={"events": [event()] * 3}, headers=headers, timeout=10
         )
@@ -228,10 +235,10 @@ def test_real_server_ingests_and_still_answers_prefer_and_preflight() -> None:
         assert preferred.status_code == 429 and preferred.headers["Retry-After"] == "1"
         preflight = requests.options(
             f"{server.base_url}/analytics/events",
-            headers={"Origin": "http://app.test", "Access-Control-Request-Method": "POST"},
+            headers={"Origin": "http://localhost:5173", "Access-Control-Request-Method": "POST"},
             timeout=10,
         )
         assert preflight.status_code == 204
-        assert preflight.headers["Access-Control-Allow-Origin"] == "http://app.test"
+        assert preflight.headers["Access-Control-Allow-Origin"] == "http://localhost:5173"
         stats = requests.get(f"{server.root_url}/_mock/stats", headers=headers, timeout=10).json()
         assert stats["accepted"] == 4

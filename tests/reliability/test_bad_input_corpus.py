@@ -167,7 +167,7 @@ def _raw_request(server: MockServer, request: bytes, half_close: bool = True) ->
 
 def test_content_length_shorter_than_body_is_a_400(server: MockServer) -> None:
     body = _with()
-    head = f"POST {EVENTS} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {KEY}\r\nContent-Type: application/json\r\nContent-Length: {len(body) - 10}\r\nConnection: close\r\n\r\n"
+    head = f"POST {EVENTS} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {KEY}\r\nContent-Type: application/json\r\nContent-Length: {len(body) - 10}\r\nConnection: close\r\n\r\n"
     reply = _raw_request(server, head.encode() + body)
     assert reply.startswith(b"HTTP/1.1 400"), reply[:200]
     assert b'"validation_failed"' in reply
@@ -176,7 +176,7 @@ def test_content_length_shorter_than_body_is_a_400(server: MockServer) -> None:
 def test_content_length_longer_than_body_never_stores(server: MockServer) -> None:
     before = _stored(server)
     body = _with()
-    head = f"POST {EVENTS} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {KEY}\r\nContent-Type: application/json\r\nContent-Length: {len(body) + 50}\r\nConnection: close\r\n\r\n"
+    head = f"POST {EVENTS} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {KEY}\r\nContent-Type: application/json\r\nContent-Length: {len(body) + 50}\r\nConnection: close\r\n\r\n"
     reply = _raw_request(server, head.encode() + body)
     assert not reply.startswith(b"HTTP/1.1 5") and not reply.startswith(b"HTTP/1.1 200"), reply[:200]
     assert _stored(server) == before
@@ -185,7 +185,7 @@ def test_content_length_longer_than_body_never_stores(server: MockServer) -> Non
 def test_header_injection_does_not_split_the_response(server: MockServer) -> None:
     reply = _raw_request(
         server,
-        f"GET {DASH}?period=7d%0d%0aSet-Cookie:%20x=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {KEY}\r\nConnection: close\r\n\r\n".encode(),
+        f"GET {DASH}?period=7d%0d%0aSet-Cookie:%20x=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {KEY}\r\nConnection: close\r\n\r\n".encode(),
         half_close=False,
     )
     assert reply.startswith(b"HTTP/1.1 400")

@@ -1,0 +1,98 @@
+"""Serve the app with granian, a production HTTP server (chosen by measurement, see bench/).
+
+    wave-mock serve ── binds the port (listen.py), prints it, starts granian
+        └── worker process ── dies with its parent (orphan.py)
+              └── RSGI bridge (bridge.py): bodies read on the event loop with a deadline
+                    └── the Flask app (+ its WSGI fast path), on 1 thread or a pool
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import socket
+from typing import Any
+
+from wave_mock.server.bridge import WsgiBridge
+from wave_mock.server.orphan import PARENT_ENV, die_with_parent
+
+CONFIG_ENV = "WAVE_MOCK_CONFIG"
+DEFAULT_BODY_TIMEOUT = 10.0
+# Connections served at once (granian holds one permit per open connection, idle or not).
+MAX_CONNECTIONS = 4096
+
+
+def app_from_env() -> WsgiBridge:
+    """Build the app in the server's worker from the settings the CLI put in the environment."""
+    import logging
+
+    from wave_mock.app import create_app
+    from wave_mock.jsonbody import MAX_BODY_BYTES
+
+    # The forked worker inherits the parent's SIGTERM handler, which only flags the parent's
+    # server object: a stop asked while the app loads was lost, and the parent waited for
+    # the worker forever. Until granian installs its own handlers, SIGTERM/SIGINT just end it.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    die_with_parent(int(os.environ[PARENT_ENV]))
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    settings = json.loads(os.environ[CONFIG_ENV])
+    app = create_app(settings["config"])
+    return WsgiBridge(app, settings["threads"], settings["body_timeout"], MAX_BODY_BYTES)
+
+
+def serve(config: dict[str, Any], sock: socket.socket, threads: int, body_timeout: float = DEFAULT_BODY_TIMEOUT) -> None:
+    """Serve on the bound ``sock`` until interrupted; one worker process (the state is in memory)."""
+    from granian.constants import Interfaces, Loops
+    from granian.http import HTTP1Settings
+
+    os.environ[CONFIG_ENV] = json.dumps({"config": config, "threads": threads, "body_timeout": body_timeout})
+    os.environ[PARENT_ENV] = str(os.getpid())
+    connections = _raise_open_files_limit(MAX_CONNECTIONS)
+    server = _server_on(sock)(
+        "wave_mock.server:app_from_env",
+        address=sock.getsockname()[0],
+        port=sock.getsockname()[1],
+        interface=Interfaces.RSGI,
+        workers=1,
+        factory=True,
+        loop=Loops.asyncio,
+        backpressure=connections,
+        # Headers (and an idle keep-alive connection's next request) get the body's deadline.
+        http1_settings=HTTP1Settings(header_read_timeout=int(body_timeout * 1000)),
+        log_access=False,
+        log_level="error",
+    )
+    server.serve()
+
+
+def _server_on(sock: socket.socket) -> type:
+    """Return granian's server class, made to listen on ``sock`` instead of binding its own."""
+    from granian._granian import SocketHolder
+    from granian.server import MPServer
+
+    class BoundServer(MPServer):  # type: ignore[misc, valid-type]
+        def _init_shared_socket(self) -> None:
+            # granian's non-Linux path: one socket, shared by the forked worker.
+            sock.set_inheritable(True)
+            self._ssp = None
+            self._shd = SocketHolder(sock.fileno(), False, self.backlog)
+            self._sfd = sock.fileno()
+            self._sso = sock
+
+    return BoundServer
+
+
+def _raise_open_files_limit(wanted: int) -> int:
+    """Raise the soft open-files limit towards ``wanted`` connections; return what fits."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted + 256 if hard == resource.RLIM_INFINITY else min(hard, wanted + 256)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    return max(64, min(wanted, soft - 256)) if soft != resource.RLIM_INFINITY else wanted
