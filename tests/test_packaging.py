@@ -193,7 +193,7 @@ def test_editable_resources_point_at_the_checkout() -> None:
 
 def test_installed_cli_help_lists_every_command(cli_help: str) -> None:
     assert "Usage:" in cli_help
-    assert _commands(cli_help) == {"serve", "contract", "fixtures"}
+    assert _commands(cli_help) == {"serve", "contract", "fixtures", "load", "data"}
 
 
 def test_installed_serve_publishes_the_shipped_spec(installed: InstalledWheel, cli_help: str) -> None:
