@@ -68,9 +68,12 @@ def hold_decided(target: Target, checks: list[tuple[bool, str, str]]) -> None:
 def error_checks(reply: Reply, status: int, target: Target, what: str = "this input") -> list[tuple[bool, str, str]]:
     """Decided: the exact status, and a body matching the spec's Error schema that repeats it."""
     problem = _error_body_problem(reply, status, target.spec_path)
+    # A strict run fails on these, so its message carries the reply and the reproducing curl;
+    # elsewhere they are divergences, kept short for the summary.
+    evidence = reply.explain("") if target.strict else ""
     return [
-        (reply.status == status, f"{what} gets HTTP {status}", f"HTTP {reply.status}"),
-        (problem is None, "error bodies match the spec's Error schema and repeat the status", f"{problem}: {reply.text[:200]}"),
+        (reply.status == status, f"{what} gets HTTP {status}", f"HTTP {reply.status}{evidence}"),
+        (problem is None, "error bodies match the spec's Error schema and repeat the status", f"{problem}: {reply.text[:200]}{evidence}"),
     ]
 
 

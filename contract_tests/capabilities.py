@@ -35,13 +35,19 @@ class TargetClock:
 
 
 def target_clock(api: Api, target: Target) -> TargetClock:
-    """Read the target's clock from /_mock/health (a wave-mock); else use the kit's own."""
-    try:
-        health = api.admin("GET", target.root_url, "/health").body
-        now = datetime.fromisoformat(health["now"].replace("Z", "+00:00"))
-        return TargetClock(now, True, bool(health.get("clockFrozen")))
-    except Exception:  # no /_mock/ (a real deployment), or not a wave-mock health body
-        return TargetClock(datetime.now(timezone.utc), False, False)
+    """Read the key's own clock on a wave-mock (each key has one); else use the kit's own.
+
+    ``GET /_mock/clock`` answers for the caller's tenant, which a colleague may have frozen
+    (``--load``) while the server's base clock, in ``/_mock/health``, runs.
+    """
+    for path, frozen_field in (("/clock", "frozen"), ("/health", "clockFrozen")):
+        try:
+            body = api.admin("GET", target.root_url, path).body
+            now = datetime.fromisoformat(body["now"].replace("Z", "+00:00"))
+            return TargetClock(now, True, bool(body.get(frozen_field)))
+        except Exception:  # no /_mock/ (a real deployment), or not a wave-mock body
+            continue
+    return TargetClock(datetime.now(timezone.utc), False, False)
 
 
 @dataclass(frozen=True)
