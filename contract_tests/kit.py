@@ -15,6 +15,8 @@ from typing import Any, Mapping
 import pytest
 import requests
 
+from wave_mock.client import parse_retry_after
+
 from .report import observations
 
 TIMEOUT = 30.0
@@ -157,12 +159,8 @@ MAX_RETRY_AFTER = 30.0
 
 
 def _retry_after(headers: dict[str, str]) -> float | None:
-    """Read a ``Retry-After`` in seconds (the HTTP-date form is rare on APIs and ignored)."""
-    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
-        return None
+    """Read a ``Retry-After`` in seconds, whatever the header's case."""
+    return parse_retry_after(next((v for k, v in headers.items() if k.lower() == "retry-after"), None))
 
 
 @dataclass

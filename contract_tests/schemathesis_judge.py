@@ -17,6 +17,8 @@ from schemathesis import Case, Response
 from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.schemas import BaseSchema
 
+from wave_mock.client import parse_retry_after
+
 from .kit import Target
 from .report import observations
 from .tiers import record_divergence
@@ -36,10 +38,8 @@ def retry_delay(headers: Any, attempt: int) -> float:
     value = headers.get("retry-after") or headers.get("Retry-After")
     if isinstance(value, list):
         value = value[0] if value else None
-    try:
-        return min(max(float(value), 0.0), 30.0)
-    except (TypeError, ValueError):
-        return min(0.25 * 2**attempt, 5.0)
+    seconds = parse_retry_after(value)
+    return min(seconds, 30.0) if seconds is not None else min(0.25 * 2**attempt, 5.0)
 
 
 def call(case: Case, **kwargs: Any) -> Response:

@@ -93,8 +93,12 @@ _BY_STATUS: dict[int, type[WaveAPIError]] = {
 }
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Parse a delta-seconds ``Retry-After`` (HTTP dates are treated as absent)."""
+def parse_retry_after(value: str | None) -> float | None:
+    """Parse a delta-seconds ``Retry-After`` (HTTP dates are treated as absent).
+
+    >>> parse_retry_after("2"), parse_retry_after("-1"), parse_retry_after("Wed, 21 Oct"), parse_retry_after(None)
+    (2.0, 0.0, None, None)
+    """
     try:
         return max(0.0, float(value)) if value is not None else None
     except ValueError:
@@ -115,7 +119,7 @@ def error_from_response(response: requests.Response) -> WaveAPIError:
         details = err.get("details") if isinstance(err.get("details"), list) else []
     status = response.status_code
     cls = ServerError if status >= 500 else _BY_STATUS.get(status, WaveAPIError)
-    return cls(status, code, message, details, _retry_after(response.headers.get("Retry-After")))
+    return cls(status, code, message, details, parse_retry_after(response.headers.get("Retry-After")))
 
 
 class Analytics:
