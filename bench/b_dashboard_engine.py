@@ -29,7 +29,7 @@ def rss():
 from bodies import query_events
 from wave_mock.analytics import dashboard_metrics, stream_analytics
 from wave_mock.events import make_event
-from wave_mock.store import EventStore
+from wave_mock.storage.store import EventStore
 
 total, streams = int(sys.argv[1]), int(sys.argv[2])
 end = float(int(time.time()) - 120)

@@ -30,7 +30,7 @@ STREAM_PERIOD = "24h"
 
 def _store(total: int, streams: int, end: float):  # -> EventStore
     from wave_mock.events import make_event
-    from wave_mock.store import EventStore
+    from wave_mock.storage.store import EventStore
 
     store = EventStore(max_events=total + 10)
     chunk = []

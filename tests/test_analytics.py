@@ -12,8 +12,8 @@ from wave_mock.events import Event, make_event
 from wave_mock.metrics.dashboard import UnknownMetric, dashboard_from_events
 from wave_mock.metrics.stream import stream_from_events
 from wave_mock.metrics.windows import DASHBOARD_PERIODS, STREAM_PERIODS, UnknownPeriod
-from wave_mock import store as store_module
-from wave_mock.store import EventStore
+from wave_mock.storage import store as store_module
+from wave_mock.storage.store import EventStore
 
 HOUR, DAY = 3600, 86400
 NOW = 40 * DAY  # relative to T0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import weakref
 
-from wave_mock.blob import ADDRESS_BITS, FIRST_CHUNK, MAX_CHUNK, ChunkedBlob
+from wave_mock.storage.blob import ADDRESS_BITS, FIRST_CHUNK, MAX_CHUNK, ChunkedBlob
 
 
 def _bodies(rng: random.Random, count: int, biggest: int) -> list[bytes]:

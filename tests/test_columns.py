@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from tests.metrics.metric_builders import Builder
 
-from wave_mock.columns import EventTable
+from wave_mock.storage.columns import EventTable
 from wave_mock.events import EventBatch
 
 ROWS = 10_000

@@ -5,9 +5,9 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from wave_mock.durable import rows
+from wave_mock.storage.durable import rows
 from wave_mock.events import compact_json, make_events
-from wave_mock.packed import PackedBodies, compact_objects
+from wave_mock.storage.packed import PackedBodies, compact_objects
 
 BODIES = [
     [{"eventType": "t", "eventName": "n", "sessionId": "s1"}, {"eventType": "t", "eventName": "n", "sessionId": "s2"}],

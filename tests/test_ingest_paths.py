@@ -10,10 +10,10 @@ import pytest
 
 from wave_mock.events import EventBatch, compact_json, make_event
 from wave_mock.ingest import EventIds, Ingestor, _items_json
-from wave_mock.packed import compact_objects
+from wave_mock.storage.packed import compact_objects
 from wave_mock.resources import spec_path
 from wave_mock.spec import Spec
-from wave_mock.store import EventStore
+from wave_mock.storage.store import EventStore
 from wave_mock.timeutil import parse_rfc3339
 
 DEMO = Path(__file__).resolve().parents[1] / "fixtures" / "demo.jsonl"

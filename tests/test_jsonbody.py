@@ -8,7 +8,7 @@ import orjson
 import pytest
 
 from wave_mock.errors import ValidationFailed
-from wave_mock.jsonbody import ENCODER_DEPTH, MAX_DEPTH, parse_encoded
+from wave_mock.http.jsonbody import ENCODER_DEPTH, MAX_DEPTH, parse_encoded
 
 
 def _nest(depth: int) -> Any:

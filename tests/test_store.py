@@ -7,8 +7,8 @@ import threading
 import pytest
 from tests.metrics.metric_builders import T0, Builder
 
-from wave_mock import columns
-from wave_mock.store import EventStore
+from wave_mock.storage import columns
+from wave_mock.storage.store import EventStore
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from wave_mock.columns import EventTable, Snapshot
+from wave_mock.storage.columns import EventTable, Snapshot
 from wave_mock.events import STREAM_ENDED, VIEWER_LEFT
 from wave_mock.metrics.dashboard import DASHBOARD_METRICS, Tally, UnknownMetric, compose, select
 from wave_mock.metrics.sessions import Interval, replay_columns
@@ -48,7 +48,7 @@ from wave_mock.metrics.windows import (
     rfc3339,
     window,
 )
-from wave_mock.store import EventStore, StreamIndex, TenantIndex
+from wave_mock.storage.store import EventStore, StreamIndex, TenantIndex
 
 # Distinct "now" values remembered per tenant; a moving clock would otherwise grow the memo.
 _DASHBOARD_MEMO_SIZE = 8

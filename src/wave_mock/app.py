@@ -10,25 +10,26 @@ from typing import Any, Mapping
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from wave_mock import admin, api, ui
+from wave_mock import ui
+from wave_mock.http import admin, api
 from wave_mock.auth import DEFAULT_DEV_KEY, KeyRing
-from wave_mock.browser import CorsPolicy
+from wave_mock.http.browser import CorsPolicy
 from wave_mock.clock import Clock, TenantClocks
 from wave_mock.errors import ApiError, MethodNotAllowed, NotFound, OriginNotAllowed, PayloadTooLarge
-from wave_mock.faults import Faults
-from wave_mock.fastpath import FastPath
-from wave_mock.guard import Guard
-from wave_mock.accesslog import log_access
-from wave_mock.http import json_response
+from wave_mock.http.faults import Faults
+from wave_mock.http.fastpath import FastPath
+from wave_mock.http.guard import Guard
+from wave_mock.http.accesslog import log_access
+from wave_mock.http.helpers import json_response
 from wave_mock.ingest import EventIds, Ingestor
-from wave_mock.durable.database import DataFile
-from wave_mock.jsonbody import MAX_BODY_BYTES
+from wave_mock.storage.durable.database import DataFile
+from wave_mock.http.jsonbody import MAX_BODY_BYTES
 from wave_mock.realism import IngestLag, RateLimiter
 from wave_mock.seed import load_file, seed_now
 from wave_mock.resources import admin_spec_path, spec_path
 from wave_mock.spec import Spec
 from wave_mock.state import MockState, attach
-from wave_mock.store import EventStore
+from wave_mock.storage.store import EventStore
 
 DEFAULTS: dict[str, Any] = {
     "API_KEYS": [DEFAULT_DEV_KEY],

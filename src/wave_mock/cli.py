@@ -10,7 +10,7 @@ import click
 
 from wave_mock.auth import DEFAULT_DEV_KEY
 from wave_mock.contract import contract_command
-from wave_mock.durable.cli import data_group
+from wave_mock.storage.durable.cli import data_group
 from wave_mock.fixtures.cli import fixtures_group
 from wave_mock.load.cli import load_command
 
@@ -123,8 +123,8 @@ def _open_data_file(data_file: str | None) -> int | None:
     """Lock the data file and check it opens, before the server forks its worker (which inherits the lock)."""
     if not data_file:
         return None
-    from wave_mock.durable.database import DataFileError, open_database
-    from wave_mock.durable.lock import DataFileInUse, acquire, release
+    from wave_mock.storage.durable.database import DataFileError, open_database
+    from wave_mock.storage.durable.lock import DataFileInUse, acquire, release
     from wave_mock.resources import spec_path
     from wave_mock.spec import Spec
 

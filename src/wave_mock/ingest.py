@@ -8,14 +8,14 @@ from typing import Any, Callable, Mapping
 
 import orjson
 
-from wave_mock.durable.database import DataFile, DataFileError
+from wave_mock.storage.durable.database import DataFile, DataFileError
 from wave_mock.errors import FieldError, PayloadTooLarge, StorageUnavailable, TimestampConflict, ValidationFailed
 from wave_mock.events import Event, EventBatch, compact_json, event_id, make_event, make_events
-from wave_mock.jsonbody import MAX_EVENT_BYTES
-from wave_mock.packed import compact_objects
+from wave_mock.http.jsonbody import MAX_EVENT_BYTES
+from wave_mock.storage.packed import compact_objects
 from wave_mock.realism.lag import IngestLag
 from wave_mock.spec import Spec
-from wave_mock.store import EventStore
+from wave_mock.storage.store import EventStore
 from wave_mock.timeutil import format_rfc3339, parse_rfc3339
 
 MAX_FUTURE_SECONDS = 3600

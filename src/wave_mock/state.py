@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 
 from wave_mock.auth import KeyRing
-from wave_mock.browser import CorsPolicy
+from wave_mock.http.browser import CorsPolicy
 from wave_mock.clock import TenantClocks
-from wave_mock.faults import Faults
+from wave_mock.http.faults import Faults
 from wave_mock.ingest import Ingestor
 from wave_mock.realism import RateLimiter
 from wave_mock.spec import Spec
-from wave_mock.store import EventStore
+from wave_mock.storage.store import EventStore
 
 EXTENSION = "wave_mock"
 

@@ -10,8 +10,8 @@ import ast
 
 from wave_mock.resources import contract_tests_dir
 
-FORBIDDEN = ("wave_mock.store", "wave_mock.analytics", "wave_mock.metrics", "wave_mock.events",
-             "wave_mock.ingest", "wave_mock.columns", "wave_mock.state")
+FORBIDDEN = ("wave_mock.storage", "wave_mock.analytics", "wave_mock.metrics", "wave_mock.events",
+             "wave_mock.ingest", "wave_mock.state")
 
 
 def imported_modules(source: str) -> set[str]:
@@ -44,6 +44,6 @@ def test_no_kit_module_imports_the_implementation() -> None:
 def test_the_scan_catches_a_forbidden_import() -> None:
     # Positive control: each way of importing the metrics engine is seen.
     assert forbidden_in("from wave_mock.analytics import stream_analytics") == {"wave_mock.analytics", "wave_mock.analytics.stream_analytics"}
-    assert forbidden_in("def f():\n    import wave_mock.store as s\n") == {"wave_mock.store"}
+    assert forbidden_in("def f():\n    import wave_mock.storage.store as s\n") == {"wave_mock.storage.store"}
     assert forbidden_in("from wave_mock import metrics") == {"wave_mock.metrics"}
     assert forbidden_in("from wave_mock.resources import spec_path") == set()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from wave_mock.http import BODY_TIMED_OUT
+from wave_mock.http.helpers import BODY_TIMED_OUT
 from wave_mock.server.bridge import WsgiBridge
 
 

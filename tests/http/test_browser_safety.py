@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from wave_mock.app import create_app
-from wave_mock.browser import CorsPolicy, is_loopback_host
+from wave_mock.http.browser import CorsPolicy, is_loopback_host
 from wave_mock.testing import MockServer
 
 KEY = "browser_key"

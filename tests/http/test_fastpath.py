@@ -15,7 +15,7 @@ from flask import Flask
 from tests.http.conftest import ADMIN, KEY_A, KEY_B, NOW, event
 from wave_mock.app import create_app
 from wave_mock.clock import Clock
-from wave_mock.fastpath import FastPath
+from wave_mock.http.fastpath import FastPath
 from wave_mock.testing import MockServer
 from wave_mock.timeutil import parse_rfc3339
 

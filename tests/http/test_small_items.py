@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from wave_mock.accesslog import masked
+from wave_mock.http.accesslog import masked
 from wave_mock.testing import MockServer
 
 KEY = "log_secret_k1"

@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from wave_mock.app import create_app
-from wave_mock.durable.lock import DataFileInUse
+from wave_mock.storage.durable.lock import DataFileInUse
 from wave_mock.testing import MockServer, free_port
 
 KEY = "lock-key"

@@ -24,7 +24,7 @@ from wave_mock.client import NotFoundError, WaveClient, WaveError
 from wave_mock.fixtures.expected import TENANT, read_bodies, to_events
 from wave_mock.fixtures.replay import retry_call
 from wave_mock.metrics.windows import STREAM_PERIODS
-from wave_mock.store import EventStore
+from wave_mock.storage.store import EventStore
 
 # The metrics the WAVE docs define for a stream; a wave-mock target is held to every field.
 DOCUMENTED = ("totalViewers", "peakViewers", "avgWatchTime", "totalDuration")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from wave_mock.events import Event, EventBatch
-from wave_mock.store import EventStore
+from wave_mock.storage.store import EventStore
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ def app_from_env() -> WsgiBridge:
     import logging
 
     from wave_mock.app import create_app
-    from wave_mock.jsonbody import MAX_BODY_BYTES
+    from wave_mock.http.jsonbody import MAX_BODY_BYTES
 
     # The forked worker inherits the parent's SIGTERM handler, which only flags the parent's
     # server object: a stop asked while the app loads was lost, and the parent waited for

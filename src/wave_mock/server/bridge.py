@@ -25,7 +25,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Iterable
 
-from wave_mock.http import BODY_CUT, BODY_TIMED_OUT
+from wave_mock.http.helpers import BODY_CUT, BODY_TIMED_OUT
 
 Environ = dict[str, Any]
 WSGIApp = Callable[[Environ, Callable[..., Any]], Iterable[bytes]]

@@ -10,7 +10,7 @@ from wave_mock.auth import bearer_token
 from wave_mock.clock import Clock, ClockRangeError
 from wave_mock.errors import FieldError, Forbidden, ValidationFailed
 from wave_mock.events import Event
-from wave_mock.http import Route, add_routes, json_response, query_params, read_json_object
+from wave_mock.http.helpers import Route, add_routes, json_response, query_params, read_json_object
 from wave_mock.realism import Pending
 from wave_mock.state import state
 from wave_mock.timeutil import format_rfc3339, parse_rfc3339

@@ -9,8 +9,8 @@ from flask import Blueprint, Flask, Response, g, request
 from wave_mock.analytics import UnknownMetric, dashboard_metrics, stream_analytics
 from wave_mock.auth import bearer_token
 from wave_mock.errors import ApiError, FieldError, NotFound, ValidationFailed
-from wave_mock.faults import preferred_response
-from wave_mock.http import (
+from wave_mock.http.faults import preferred_response
+from wave_mock.http.helpers import (
     Parsed,
     Route,
     add_routes,
@@ -22,7 +22,7 @@ from wave_mock.http import (
     request_body,
 )
 from wave_mock.ingest import Ingestor, body_preview
-from wave_mock.jsonbody import parse_object
+from wave_mock.http.jsonbody import parse_object
 from wave_mock.state import state
 
 BASE_PATH = "/api/v1"

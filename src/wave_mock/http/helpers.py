@@ -9,9 +9,9 @@ from flask import Blueprint, Response, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from wave_mock.accesslog import log_access
+from wave_mock.http.accesslog import log_access
 from wave_mock.errors import FieldError, ValidationFailed
-from wave_mock.jsonbody import MAX_BODY_BYTES, check_body_size, check_content_type, parse_object
+from wave_mock.http.jsonbody import MAX_BODY_BYTES, check_body_size, check_content_type, parse_object
 from wave_mock.spec import Operation
 
 if TYPE_CHECKING:

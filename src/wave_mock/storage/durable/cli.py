@@ -22,7 +22,7 @@ def export(data_file: str, out: click.utils.LazyFile) -> None:
     The output is itself a valid --data-file: a server started on it imports it.
     Safe while a server runs on DATA_FILE (SQLite readers do not block its writer).
     """
-    from wave_mock.durable.jsonl import export_lines
+    from wave_mock.storage.durable.jsonl import export_lines
 
     try:
         db = sqlite3.connect(f"file:{data_file}?mode=ro", uri=True)

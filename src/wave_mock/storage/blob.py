@@ -23,7 +23,7 @@ from typing import Sequence
 
 import numpy as np
 
-from wave_mock.packed import PackedBodies
+from wave_mock.storage.packed import PackedBodies
 
 ADDRESS_BITS = 40  # offset bits of an address; chunk numbers take the bits above
 FIRST_CHUNK = 1 << 14

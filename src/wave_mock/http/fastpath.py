@@ -17,11 +17,11 @@ from typing import Any, Callable, Iterable, Mapping
 
 import orjson
 
-from wave_mock.api import BASE_PATH, body_or_journal
+from wave_mock.http.api import BASE_PATH, body_or_journal
 from wave_mock.auth import bearer_token
 from wave_mock.errors import ApiError
-from wave_mock.http import Environ, StartResponse, answer_raw, body_reader
-from wave_mock.jsonbody import parse_encoded
+from wave_mock.http.helpers import Environ, StartResponse, answer_raw, body_reader
+from wave_mock.http.jsonbody import parse_encoded
 from wave_mock.state import MockState
 
 WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]

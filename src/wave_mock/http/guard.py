@@ -15,9 +15,9 @@ from typing import Any, Callable, Iterable, Mapping
 
 import orjson
 
-from wave_mock.browser import is_loopback_host
+from wave_mock.http.browser import is_loopback_host
 from wave_mock.errors import ApiError, FieldError, HostNotAllowed, RequestTimeout, ValidationFailed
-from wave_mock.http import BODY_CUT, BODY_TIMED_OUT, Environ, StartResponse, answer_raw
+from wave_mock.http.helpers import BODY_CUT, BODY_TIMED_OUT, Environ, StartResponse, answer_raw
 from wave_mock.state import MockState
 
 WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]

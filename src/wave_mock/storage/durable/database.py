@@ -23,8 +23,8 @@ from typing import Any, Callable, Iterator
 
 import orjson
 
-from wave_mock.durable import jsonl, lock, rows
-from wave_mock.durable.records import Records, item_problems, split
+from wave_mock.storage.durable import jsonl, lock, rows
+from wave_mock.storage.durable.records import Records, item_problems, split
 from wave_mock.events import EventBatch
 from wave_mock.spec import Spec
 

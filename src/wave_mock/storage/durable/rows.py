@@ -11,10 +11,10 @@ from typing import Any, Sequence
 
 import orjson
 
-from wave_mock.columns import id_number
-from wave_mock.durable.records import Records
+from wave_mock.storage.columns import id_number
+from wave_mock.storage.durable.records import Records
 from wave_mock.events import EventBatch, event_id
-from wave_mock.packed import PackedBodies
+from wave_mock.storage.packed import PackedBodies
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS batches (

@@ -27,7 +27,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from wave_mock.columns import EventTable, Grow
+from wave_mock.storage.columns import EventTable, Grow
 from wave_mock.events import Event, EventBatch
 
 # Queued appends or evictions that trigger a flush without waiting for a reader: bounds the

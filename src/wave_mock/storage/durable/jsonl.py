@@ -19,9 +19,9 @@ from typing import Any, Callable, Iterator
 
 import orjson
 
-from wave_mock.columns import id_number
-from wave_mock.durable import rows
-from wave_mock.durable.records import Records, entry_problem, item_problems, split
+from wave_mock.storage.columns import id_number
+from wave_mock.storage.durable import rows
+from wave_mock.storage.durable.records import Records, entry_problem, item_problems, split
 from wave_mock.spec import Spec
 
 log = logging.getLogger("wave_mock.data_file")

@@ -36,9 +36,9 @@ from typing import Sequence
 import numpy as np
 import orjson
 
-from wave_mock.blob import BlobView, ChunkedBlob
+from wave_mock.storage.blob import BlobView, ChunkedBlob
 from wave_mock.events import EVENT_ID_PREFIX, Event, EventBatch, event_id, viewer_keys
-from wave_mock.packed import PackedBodies
+from wave_mock.storage.packed import PackedBodies
 
 # Positional construction of a named tuple without its generated ``__new__``.
 _new_event = tuple.__new__
