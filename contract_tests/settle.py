@@ -19,11 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from wave_mock.settling import poll
+
 from .kit import Reply
 from .report import observations
 
-FIRST_DELAY = 0.2
-MAX_DELAY = 1.0  # the overshoot past the moment data shows up
 # After a control has shown up, other reads of the same flow get this long on top of the
 # control's own lag (a pipeline need not keep order across streams).
 GRACE = 5.0
@@ -66,18 +66,8 @@ class Settler:
     last_lag: float = 0.0
 
     def poll(self, read: Callable[[], Reply], holds: Callable[[Reply], bool], budget: float) -> Polled:
-        """Read until ``holds`` or ``budget`` seconds have passed."""
-        test = safely(holds)
-        start, delay = time.monotonic(), FIRST_DELAY
-        while True:
-            reply = read()
-            waited = time.monotonic() - start
-            if test(reply):
-                return Polled(reply, True, waited)
-            if waited >= budget:
-                return Polled(reply, False, waited)
-            time.sleep(min(delay, max(0.0, budget - waited)))
-            delay = min(delay * 2, MAX_DELAY)
+        """Read until ``holds`` or ``budget`` seconds have passed (wave_mock.settling, shared with the proxy)."""
+        return Polled(*poll(read, safely(holds), budget))
 
     def control(self, read: Callable[[], Reply], holds: Callable[[Reply], bool], since: float) -> Polled:
         """Poll a positive control written at ``since`` (epoch s); record the lag to visibility."""

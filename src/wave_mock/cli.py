@@ -1,4 +1,4 @@
-"""The ``wave-mock`` command: serve, fixtures, contract."""
+"""The ``wave-mock`` command: serve, proxy, fixtures, contract."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from wave_mock.contract import contract_command
 from wave_mock.storage.durable.cli import data_group
 from wave_mock.fixtures.cli import fixtures_group
 from wave_mock.load.cli import load_command
+from wave_mock.proxy.cli import proxy_command
 
 # The app, the spec and numpy are imported by ``serve`` alone: they cost ~0.6 s, which
 # ``fixtures generate`` would pay on every run (bench B5 includes process start).
@@ -179,3 +180,4 @@ main.add_command(contract_command, "contract")
 main.add_command(fixtures_group, "fixtures")
 main.add_command(data_group, "data")
 main.add_command(load_command, "load")
+main.add_command(proxy_command, "proxy")

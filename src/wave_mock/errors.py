@@ -13,8 +13,10 @@
      ├── PayloadTooLarge        413
      ├── UnsupportedMediaType   415
      ├── RateLimited            429  Retry-After
-     └── ServiceUnavailable     503  Retry-After
-          └── StorageUnavailable     the --data-file refused a write; nothing was stored
+     ├── ServiceUnavailable     503  Retry-After
+     │    └── StorageUnavailable     the --data-file refused a write; nothing was stored
+     ├── BadGateway             502  (wave-mock proxy) the upstream could not be reached
+     └── GatewayTimeout         504  (wave-mock proxy) the upstream did not answer in time
 """
 
 from __future__ import annotations
@@ -152,3 +154,17 @@ class ServiceUnavailable(ApiError):
 class StorageUnavailable(ServiceUnavailable):
     code = "storage_unavailable"
     default_message = "The data file could not be written (is the disk full?); nothing was stored. Retry later."
+
+
+class BadGateway(ApiError):
+    """The contract proxy could not reach its upstream, or got no valid HTTP answer."""
+
+    status = 502
+    code = "bad_gateway"
+
+
+class GatewayTimeout(ApiError):
+    """The contract proxy gave up waiting for its upstream."""
+
+    status = 504
+    code = "gateway_timeout"

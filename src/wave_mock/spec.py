@@ -125,14 +125,23 @@ class SchemaValidator:
 
     def errors(self, instance: Any, prefix: str = "") -> list[FieldError]:
         """Return every problem with ``instance``, sorted, at most ``MAX_DETAILS``."""
+        return [error for _, error in self.keyword_errors(instance, prefix)]
+
+    def keyword_errors(self, instance: Any, prefix: str = "") -> list[tuple[str, FieldError]]:
+        """Return every problem with ``instance`` with the schema keyword it breaks (``type``, ``required``...).
+
+        The contract proxy names the rule of each violation with that keyword.
+        """
         if self._fast.is_valid(instance):
             return []
-        found: list[FieldError] = []
+        found: list[tuple[str, FieldError]] = []
         for error in self._reference.iter_errors(instance):
-            found.extend(describe(error, prefix))
+            found.extend((str(error.validator), described) for described in describe(error, prefix))
             if len(found) >= MAX_DETAILS:
                 break
-        return sorted(set(found), key=lambda e: (e.field, e.message))[:MAX_DETAILS]
+        unique = {described: keyword for keyword, described in found}
+        ordered = sorted(unique, key=lambda e: (e.field, e.message))[:MAX_DETAILS]
+        return [(unique[described], described) for described in ordered]
 
 
 def describe(error: ValidationError, prefix: str = "") -> Iterator[FieldError]:

@@ -22,11 +22,13 @@ access_log = logging.getLogger("wave_mock.access")
 
 
 def log_access(
-    method: str, full_path: str, status: int, started: float, tenant: str | None, secrets: Iterable[str] = ()
+    method: str, full_path: str, status: int, started: float, tenant: str | None, secrets: Iterable[str] = (),
+    extra: str = "",
 ) -> None:
-    """Write the one-line access log; secrets in the path or query never appear."""
+    """Write the one-line access log; secrets in the path or query never appear. ``extra`` ends the line."""
     elapsed = (time.perf_counter() - started) * 1000
-    access_log.info("%s %s %s %.1fms tenant=%s", method, masked(full_path, secrets), status, elapsed, tenant or "-")
+    tail = f" {extra}" if extra else ""
+    access_log.info("%s %s %s %.1fms tenant=%s%s", method, masked(full_path, secrets), status, elapsed, tenant or "-", tail)
 
 
 def masked(full_path: str, secrets: Iterable[str] = ()) -> str:

@@ -134,13 +134,18 @@ def request_body() -> bytes:
 
 def query_params(operation: Operation) -> dict[str, Any]:
     """Validate the query string against ``operation`` and fill in defaults."""
-    repeated = [name for name in request.args if len(request.args.getlist(name)) > 1]
+    return query_params_from(operation, list(request.args.items(multi=True)))
+
+
+def query_params_from(operation: Operation, pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """Validate decoded query ``pairs`` against ``operation`` and fill in defaults (no request needed)."""
+    names = [name for name, _ in pairs]
+    repeated = {name for name in names if names.count(name) > 1}
     if repeated:
         raise ValidationFailed(
             "A query parameter is repeated.", [FieldError(n, "must not be repeated") for n in sorted(repeated)]
         )
-    given = {name: request.args[name] for name in request.args}
-    return _validated(operation, "query", given)
+    return _validated(operation, "query", dict(pairs))
 
 
 def path_params(operation: Operation, values: dict[str, Any]) -> dict[str, Any]:
@@ -149,11 +154,16 @@ def path_params(operation: Operation, values: dict[str, Any]) -> dict[str, Any]:
 
 
 def _validated(operation: Operation, location: str, given: dict[str, Any]) -> dict[str, Any]:
-    given = {name: _coerce(operation, name, value) for name, value in given.items()}
+    given = coerced(operation, given)
     errors = operation.params(location).errors(given)
     if errors:
         raise ValidationFailed(f"Invalid {location} parameter.", errors)
     return {**operation.defaults(location), **given}
+
+
+def coerced(operation: Operation, given: dict[str, Any]) -> dict[str, Any]:
+    """Return ``given`` with query strings turned into the integers their schemas ask for."""
+    return {name: _coerce(operation, name, value) for name, value in given.items()}
 
 
 def _coerce(operation: Operation, name: str, value: Any) -> Any:

@@ -26,6 +26,7 @@ MAX_CONNECTIONS = 4096
 
 def app_from_env() -> WsgiBridge:
     """Build the app in the server's worker from the settings the CLI put in the environment."""
+    import importlib
     import logging
 
     from wave_mock.app import create_app
@@ -39,16 +40,26 @@ def app_from_env() -> WsgiBridge:
     die_with_parent(int(os.environ[PARENT_ENV]))
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     settings = json.loads(os.environ[CONFIG_ENV])
-    app = create_app(settings["config"])
+    factory = create_app
+    if settings.get("factory"):  # e.g. the contract proxy's create_proxy_app
+        module, _, name = settings["factory"].partition(":")
+        factory = getattr(importlib.import_module(module), name)
+    app = factory(settings["config"])
     return WsgiBridge(app, settings["threads"], settings["body_timeout"], MAX_BODY_BYTES)
 
 
-def serve(config: dict[str, Any], sock: socket.socket, threads: int, body_timeout: float = DEFAULT_BODY_TIMEOUT) -> None:
-    """Serve on the bound ``sock`` until interrupted; one worker process (the state is in memory)."""
+def serve(
+    config: dict[str, Any], sock: socket.socket, threads: int, body_timeout: float = DEFAULT_BODY_TIMEOUT,
+    factory: str | None = None,
+) -> None:
+    """Serve on the bound ``sock`` until interrupted; one worker process (the state is in memory).
+
+    ``factory`` ("module:function") builds another WSGI app from ``config`` (default: the mock's).
+    """
     from granian.constants import Interfaces, Loops
     from granian.http import HTTP1Settings
 
-    os.environ[CONFIG_ENV] = json.dumps({"config": config, "threads": threads, "body_timeout": body_timeout})
+    os.environ[CONFIG_ENV] = json.dumps({"config": config, "threads": threads, "body_timeout": body_timeout, "factory": factory})
     os.environ[PARENT_ENV] = str(os.getpid())
     connections = _raise_open_files_limit(MAX_CONNECTIONS)
     server = _server_on(sock)(

@@ -1,0 +1,287 @@
+"""``create_proxy_app(config)``: the proxy as one WSGI app (wiring and the forwarding path).
+
+    client ── Forwarder (WSGI, this module)
+                ├─ Guard's rules (408, cut bodies, Host), CORS preflight     as on the mock
+                ├─ /_mock/health|violations|drift|events|rejected|clock, /_mock/ui  -> admin.py (Flask)
+                └─ anything else:
+                     enforce? the mock's validators refuse a bad request   -> 4xx, upstream never sees it
+                     Upstream.send (pooled, timeouts)                       -> the answer, or 502/504
+                     Checker: request + response vs the spec               -> X-Wave-Contract, Ledger
+                     2xx track/batch -> Shadow;  stream/dashboard read     -> DriftChecker (background)
+                     Recorder (HAR / JSON Lines), access log line
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Iterable, Mapping
+from urllib.parse import parse_qsl, quote
+
+import orjson
+
+from wave_mock.auth import tenant_of
+from wave_mock.errors import ApiError, FieldError, OriginNotAllowed
+from wave_mock.har import Exchange, redact_text
+from wave_mock.http.accesslog import log_access, masked
+from wave_mock.http.browser import CorsPolicy
+from wave_mock.http.guard import Guard
+from wave_mock.http.helpers import STATUS_LINES, Environ, StartResponse
+from wave_mock.http.jsonbody import check_body_size
+from wave_mock.proxy import admin
+from wave_mock.proxy.checker import Checker, Violation
+from wave_mock.proxy.clock import UpstreamClock
+from wave_mock.proxy.drift import DASHBOARD, STREAM, DriftChecker
+from wave_mock.proxy.ledger import Ledger
+from wave_mock.proxy.recorder import Recorder
+from wave_mock.proxy.shadow import Shadow, parse_json
+from wave_mock.proxy.state import ProxyState
+from wave_mock.proxy.upstream import HOP_BY_HOP, Answer, Upstream, forwarded_headers
+from wave_mock.timeutil import format_rfc3339
+
+DEFAULTS: dict[str, Any] = {
+    "UPSTREAM": None,
+    "MODE": "validate",  # or "enforce"
+    "STRICT": False,
+    "SETTLE": 5.0,
+    "TOLERANCE": 0.01,
+    "TIMEOUT": 10.0,
+    "RECORD": None,
+    "CORS": True,
+    "CORS_ORIGINS": [],
+    "CHECK_HOST": True,
+    "ACCESS_LOG": False,
+    "SPEC_PATH": None,
+    "MAX_EVENTS": 1_000_000,
+}
+CONTRACT_HEADER = "X-Wave-Contract"
+PREVIEW_CHARS = 4096
+WRITES = ("trackEvent", "trackEventBatch")
+
+
+def create_proxy_app(config: Mapping[str, Any] | None = None) -> "Forwarder":
+    """Build one proxy: its upstream client, checker, shadow store and logs."""
+    settings = {**DEFAULTS, **(config or {})}
+    if not settings["UPSTREAM"]:
+        raise ValueError("the proxy needs an UPSTREAM URL")
+    checker = Checker.for_spec(strict=settings["STRICT"], path=settings["SPEC_PATH"])
+    upstream = Upstream(settings["UPSTREAM"], timeout=settings["TIMEOUT"])
+    clock = UpstreamClock(upstream)
+    # The shadow ingests with the full spec: it stores what wave-mock itself would store.
+    shadow = Shadow(Checker.for_spec(strict=True, path=settings["SPEC_PATH"]).spec, clock, settings["MAX_EVENTS"])
+    keys: set[str] = set()
+    recorder = None
+    if settings["RECORD"]:
+        recorder = Recorder(settings["RECORD"], lambda: list(keys), comment=f"wave-mock proxy in front of {upstream.root}")
+    state = ProxyState(
+        checker=checker, upstream=upstream, clock=clock, shadow=shadow,
+        drift=DriftChecker(upstream, shadow, clock, settings["SETTLE"], settings["TOLERANCE"]),
+        ledger=Ledger(), recorder=recorder,
+        cors=CorsPolicy(settings["CORS_ORIGINS"]) if settings["CORS"] else None,
+        enforce=settings["MODE"] == "enforce", access_log=settings["ACCESS_LOG"], check_host=settings["CHECK_HOST"],
+        keys=keys,
+    )
+    return Forwarder(state)
+
+
+class Forwarder:
+    """The WSGI app: answer the proxy's own routes, forward and check everything else."""
+
+    def __init__(self, state: ProxyState) -> None:
+        self.state = state
+        self.admin = admin.create_admin_app(state)
+        # The mock's own refusal rules; Guard only reads CHECK_HOST from its config here.
+        self.guard = Guard(self.admin, None, {"CHECK_HOST": state.check_host})  # type: ignore[arg-type]
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        started = time.perf_counter()
+        try:
+            refusal = self.guard.refusal(environ)
+            if refusal is not None:
+                raise refusal
+            if self._is_preflight(environ):
+                return self._preflight(environ, start_response, started)
+            path = _path(environ)
+            if admin.owns(environ["REQUEST_METHOD"], path):
+                return self.admin(environ, self._with_cors(environ, start_response))
+            return self.forward(environ, start_response, started, path)
+        except ApiError as error:
+            return self._reply(environ, start_response, error.status, orjson.dumps(error.to_json()),
+                               [("Content-Type", "application/json"), *error.headers.items()], started)
+
+    # --- forwarding -------------------------------------------------------------------
+
+    def forward(self, environ: Environ, start_response: StartResponse, started: float, path: str) -> Iterable[bytes]:
+        st = self.state
+        method, query_string = environ["REQUEST_METHOD"], environ.get("QUERY_STRING", "")
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        check_body_size(length)
+        body = environ["wsgi.input"].read(length) if length else b""
+        headers = _request_headers(environ)
+        key = _bearer(headers)
+        if key:
+            st.keys.add(key)
+        at = time.time()
+        query = parse_qsl(query_string, keep_blank_values=True)
+        routed = st.checker.route(method, path)
+        content_type = environ.get("CONTENT_TYPE")
+        target = quote(path, safe="/:@!$&'()*+,;=-._~%") + (f"?{query_string}" if query_string else "")
+        refused = None
+        if routed is not None and st.enforce:
+            refused = st.checker.request_error(routed[0], routed[1], query, length, content_type, lambda: body)
+        if refused is not None:
+            answer, failed = _answer_of(refused), True
+        else:
+            try:
+                answer, failed = st.upstream.send(method, target, forwarded_headers(headers), body), False
+            except ApiError as error:  # 502 / 504: the proxy's own answer
+                answer, failed = _answer_of(error), True
+        found: list[Violation] = []
+        if routed is not None and not (failed and refused is None):
+            found = st.checker.check_request(routed[0], routed[1], query, content_type, body)
+            if refused is None:
+                found += st.checker.check_response(routed[0], answer.status, answer.header("content-type"), answer.body)
+        contract = {"exchange": next(st.ids), "violations": len(found)}
+        self._after(key, routed[0].operation_id if routed else None, routed[1] if routed else {}, dict(query),
+                    body, answer, refused, contract, at, path)
+        verdict = "unchecked" if routed is None else ("ok" if not found else f"{len(found)} violation{'s' if len(found) != 1 else ''}")
+        self._keep(environ, method, path, target, headers, body, answer, found, contract, key, at, started, refused)
+        response_headers = [(k, v) for k, v in answer.headers if not _dropped(k)]
+        response_headers.append((CONTRACT_HEADER, verdict))
+        return self._reply(environ, start_response, answer.status, answer.body, response_headers, started,
+                           tenant_of(key) if key else None, f"contract={verdict.replace(' ', '_')}", path)
+
+    def _after(self, key: str | None, operation: str | None, params: dict[str, str], query: dict[str, str], body: bytes,
+               answer: Answer, refused: ApiError | None, contract: dict[str, Any], at: float, path: str) -> None:
+        """Feed the shadow store and the drift checks; keep the proxy's view of the upstream's clock current."""
+        st = self.state
+        if not key:
+            return
+        if path in ("/_mock/clock", "/_mock/reset") and 200 <= answer.status < 300:
+            st.clock.forget()
+            if path == "/_mock/reset":
+                st.shadow.reset(key)
+            return
+        if operation in WRITES:
+            parsed = parse_json(body)
+            if refused is not None or answer.status >= 400:
+                reply = parse_json(answer.body) if refused is None else refused.to_json()
+                st.shadow.journal(st.shadow.tenant(key), operation, parsed, _errors_of(reply, answer.status), contract)
+            elif 200 <= answer.status < 300 and isinstance(parsed, dict):
+                st.mark(st.shadow.accept(key, operation, parsed, parse_json(answer.body), contract), contract)
+        elif operation in (STREAM, DASHBOARD) and answer.status in (200, 404):
+            wanted = {k: v for k, v in query.items() if k in ("period", "metric")}
+            st.drift.schedule(key, operation, wanted, params.get("streamId"), answer, at)
+
+    def _keep(self, environ: Environ, method: str, path: str, target: str, headers: list[tuple[str, str]], body: bytes,
+              answer: Answer, found: list[Violation], contract: dict[str, Any], key: str | None, at: float,
+              started: float, refused: ApiError | None) -> None:
+        """Add the exchange to the ledger and the recording."""
+        st = self.state
+        secrets = list(st.keys)
+        duration = (time.perf_counter() - started) * 1000
+        record: dict[str, Any] = {
+            "id": contract["exchange"], "at": format_rfc3339(at), "tenant": tenant_of(key) if key else "-",
+            "method": method, "path": masked(target, secrets), "status": answer.status,
+            "durationMs": round(duration, 2), "violations": [v.to_json() for v in found],
+        }
+        if refused is not None:
+            record["refusedByProxy"] = True
+        if found:
+            record["request"] = {"body": _preview(body, secrets)}
+            record["response"] = {"status": answer.status, "body": _preview(answer.body, secrets)}
+        st.ledger.add(record)
+        if st.recorder is not None:
+            st.recorder.write(Exchange(
+                started=at, method=method, url=st.upstream.root + target, request_headers=headers,
+                request_body=body, status=answer.status, response_headers=answer.headers, response_body=answer.body,
+                duration_ms=duration, status_text=answer.reason,
+                comment="; ".join(str(v) for v in found),
+                extra={"violations": record["violations"], **({"refusedByProxy": True} if refused else {})},
+            ))
+
+    # --- answers ----------------------------------------------------------------------
+
+    def _reply(self, environ: Environ, start_response: StartResponse, status: int, payload: bytes,
+               headers: list[tuple[str, str]], started: float, tenant: str | None = None, extra: str = "",
+               path: str | None = None) -> list[bytes]:
+        headers = [*headers, ("Content-Length", str(len(payload)))]
+        headers.extend(self._cors(environ).items())
+        if self.state.access_log:
+            full_path = f"{path or _path(environ)}?{environ.get('QUERY_STRING', '')}"
+            log_access(environ["REQUEST_METHOD"], full_path, status, started, tenant, self.state.keys, extra)
+        start_response(STATUS_LINES.get(status, f"{status} UNKNOWN"), headers)
+        return [payload]
+
+    def _cors(self, environ: Environ) -> dict[str, str]:
+        cors = self.state.cors
+        if cors is None:
+            return {}
+        origin, host = environ.get("HTTP_ORIGIN"), environ.get("HTTP_HOST")
+        headers = cors.headers(origin, host)
+        if "Access-Control-Expose-Headers" in headers:
+            headers["Access-Control-Expose-Headers"] += f", {CONTRACT_HEADER}"
+        return headers
+
+    def _with_cors(self, environ: Environ, start_response: StartResponse) -> StartResponse:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            return start_response(status, [*headers, *self._cors(environ).items()], exc_info)
+        return start
+
+    def _is_preflight(self, environ: Environ) -> bool:
+        return self.state.cors is not None and environ["REQUEST_METHOD"] == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in environ
+
+    def _preflight(self, environ: Environ, start_response: StartResponse, started: float) -> list[bytes]:
+        cors: CorsPolicy = self.state.cors  # type: ignore[assignment]
+        origin, host = environ.get("HTTP_ORIGIN"), environ.get("HTTP_HOST")
+        if origin is not None and not cors.allows(origin, host):
+            raise OriginNotAllowed(f"Origin {origin!r} may not call this proxy; start it with --cors-origin {origin}.")
+        asked = {"Access-Control-Request-Headers": environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS", ""),
+                 "Access-Control-Request-Private-Network": environ.get("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK", "")}
+        granted = cors.preflight_headers(origin, host, asked) if origin is not None else {}
+        start_response(STATUS_LINES[204], [*granted.items(), ("Content-Length", "0")])
+        return [b""]
+
+
+def _path(environ: Environ) -> str:
+    return environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
+
+
+def _request_headers(environ: Environ) -> list[tuple[str, str]]:
+    headers = [(name[5:].replace("_", "-").title(), value) for name, value in environ.items() if name.startswith("HTTP_")]
+    if environ.get("CONTENT_TYPE"):
+        headers.append(("Content-Type", environ["CONTENT_TYPE"]))
+    return headers
+
+
+def _bearer(headers: list[tuple[str, str]]) -> str | None:
+    value = next((v for k, v in headers if k.lower() == "authorization"), "")
+    scheme, _, token = value.strip().partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def _dropped(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in HOP_BY_HOP or lowered.startswith("access-control-") or lowered == "vary"
+
+
+def _answer_of(error: ApiError) -> Answer:
+    headers = [("Content-Type", "application/json"), *error.headers.items()]
+    return Answer(error.status, "", headers, orjson.dumps(error.to_json()))
+
+
+def _errors_of(reply: Any, status: int) -> list[FieldError]:
+    """Return the field errors a refusal names (the mock's error shape), else one for the body."""
+    error = reply.get("error") if isinstance(reply, dict) else None
+    details = error.get("details") if isinstance(error, dict) else None
+    if isinstance(details, list) and details:
+        return [FieldError(str(d.get("field", "")), str(d.get("message", ""))) for d in details if isinstance(d, dict)]
+    message = error.get("message") if isinstance(error, dict) else None
+    return [FieldError("", str(message or f"refused with HTTP {status}"))]
+
+
+def _preview(raw: bytes, secrets: list[str]) -> Any:
+    """Return a body for the violations list: its JSON when small, else the start of its text."""
+    text = redact_text(raw[:PREVIEW_CHARS].decode("utf-8", "replace"), secrets)
+    parsed = parse_json(text.encode()) if len(raw) <= PREVIEW_CHARS else None
+    return parsed if parsed is not None else text
+
