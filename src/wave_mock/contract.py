@@ -76,11 +76,14 @@ def kit_args(
 @click.option("--settle", type=click.FloatRange(min=0), envvar="WAVE_SETTLE", help="Seconds a read-after-write check polls before it fails (default 30).")
 @click.option("--max-rps", type=click.FloatRange(min=0, min_open=True), envvar="WAVE_MAX_RPS", help="Stay under this many requests per second.")
 @click.option("--allow-reset", is_flag=True, help="Allow resetting the tenant and moving the clock of a target the kit did not start.")
+@click.option("--replay", type=click.Path(exists=True, dir_okay=False), help="Instead of testing a target, re-check the exchanges recorded in this HAR (.har) or JSON Lines file (e.g. by wave-mock proxy --record) against the spec, offline.")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def contract_command(base_url: str | None, api_key: str | None, second_api_key: str | None, profile: str, seed: int,
                      spec: str | None, junit_xml: str | None, strict: bool | None, settle: float | None,
-                     max_rps: float | None, allow_reset: bool, pytest_args: tuple[str, ...]) -> None:
+                     max_rps: float | None, allow_reset: bool, replay: str | None, pytest_args: tuple[str, ...]) -> None:
     """Run the contract-test kit; exit non-zero on any failure. Extra arguments go to pytest (e.g. -k auth)."""
+    if replay:
+        sys.exit(replay_recording(replay, bool(strict), spec))
     missing = missing_kit_module()
     if missing:
         click.echo(f"{INSTALL_HINT} ({missing} is not installed)", err=True)
@@ -93,3 +96,18 @@ def contract_command(base_url: str | None, api_key: str | None, second_api_key: 
                     os.path.abspath(junit_xml) if junit_xml else None, pytest_args,
                     strict=strict, settle=settle, max_rps=max_rps, allow_reset=allow_reset)
     sys.exit(int(pytest.main(args)))
+
+
+def replay_recording(path: str, strict: bool, spec: str | None) -> int:
+    """Re-check a recording offline with the proxy's checker; return the exit status (1 on any violation)."""
+    from wave_mock.proxy.checker import Checker
+    from wave_mock.proxy.replay import judge_file, report
+
+    checker = Checker.for_spec(strict=strict, path=spec)
+    try:
+        judged = judge_file(path, checker)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise click.ClickException(f"{path} is not a HAR 1.2 file or JSON Lines of HAR entries: {exc}") from None
+    text, total = report(judged, checker.view)
+    click.echo(text)
+    return 1 if total else 0

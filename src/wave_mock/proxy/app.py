@@ -139,7 +139,8 @@ class Forwarder:
         if routed is not None and not (failed and refused is None):
             found = st.checker.check_request(routed[0], routed[1], query, content_type, body)
             if refused is None:
-                found += st.checker.check_response(routed[0], answer.status, answer.header("content-type"), answer.body)
+                found += st.checker.check_response(routed[0], answer.status, answer.header("content-type"), answer.body,
+                                                   request_valid=not found)
         contract = {"exchange": next(st.ids), "violations": len(found)}
         self._after(key, routed[0].operation_id if routed else None, routed[1] if routed else {}, dict(query),
                     body, answer, refused, contract, at, path)

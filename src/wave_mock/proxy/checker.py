@@ -21,7 +21,7 @@ from typing import Any, Callable, Mapping
 
 import orjson
 
-from wave_mock.errors import ApiError, ValidationFailed
+from wave_mock.errors import ApiError, FieldError, ValidationFailed
 from wave_mock.http.helpers import coerced, json_object_from, path_params, query_params_from
 from wave_mock.resources import spec_path
 from wave_mock.spec import Operation, SchemaValidator, Spec, with_defs
@@ -30,6 +30,7 @@ from wave_mock.spec_tiers import documented_view
 API_PREFIX = "/api/v1"
 STATUS_NOT_DOCUMENTED = "status not documented"
 NOT_JSON = "response is not JSON"
+SERVER_ERROR = "server error on a valid request"
 # What the mock answers for an invalid body (http/api.py via ingest.py), reused in enforce mode.
 BODY_MESSAGES = {"trackEvent": "The event is invalid.", "trackEventBatch": "The batch is invalid; nothing was stored."}
 
@@ -98,7 +99,7 @@ class Checker:
             query_params_from(op, query)
             if op.body is not None:
                 body = json_object_from(content_length, content_type, read)
-                problems = op.body.errors(body)
+                problems = [error for _, error in self._body_problems(op, body)]
                 if problems:
                     return ValidationFailed(BODY_MESSAGES.get(op.operation_id, "The body is invalid."), problems)
         except ApiError as error:
@@ -120,10 +121,25 @@ class Checker:
         except ApiError as error:  # the mock's parser: size, media type, JSON, duplicate keys
             details = [Violation("request", error.code, d.field, d.message) for d in error.details]
             return found + (details or [Violation("request", error.code, "", error.message)])
-        return found + [Violation("request", k, e.field, e.message) for k, e in op.body.keyword_errors(parsed)]
+        return found + [Violation("request", k, e.field, e.message) for k, e in self._body_problems(op, parsed)]
 
-    def check_response(self, op: Operation, status: int, content_type: str | None, body: bytes) -> list[Violation]:
-        """Return the response's violations: an undocumented status, or a body off its schema."""
+    def _body_problems(self, op: Operation, body: Any) -> list[tuple[str, FieldError]]:
+        """Return a body's problems; a batch's items are each held to ``Event``, as the mock's ingest does."""
+        assert op.body is not None
+        problems = op.body.keyword_errors(body)
+        if problems or op.operation_id != "trackEventBatch" or not isinstance(body.get("events"), list):
+            return problems
+        for index, item in enumerate(body["events"]):
+            problems += self.spec.event_validator.keyword_errors(item, f"events[{index}]")
+        return problems
+
+    def check_response(
+        self, op: Operation, status: int, content_type: str | None, body: bytes, request_valid: bool = False,
+    ) -> list[Violation]:
+        """Return the response's violations: an undocumented status, a body off its schema, or a
+        500-class failure (not 503, which asks to retry) on a valid request."""
+        if request_valid and status >= 500 and status != 503:
+            return [Violation("response", SERVER_ERROR, "", f"the upstream failed with {status} on a valid request")]
         documented = _response_for(op.responses, status)
         if documented is None:
             listed = ", ".join(op.responses)
@@ -154,9 +170,8 @@ class Checker:
         if routed is None:
             return []
         op, params = routed
-        return self.check_request(op, params, query, request_type, request_body) + self.check_response(
-            op, status, response_type, response_body
-        )
+        found = self.check_request(op, params, query, request_type, request_body)
+        return found + self.check_response(op, status, response_type, response_body, request_valid=not found)
 
 
 def _response_for(responses: Mapping[str, Any], status: int) -> str | None:
