@@ -32,14 +32,15 @@ def _registry() -> dict[str, Callable[[Options], list[Result]]]:
     from b_ingest import bench_b1, bench_b2, bench_b7
     from b_load import bench_b9
     from b_memory import bench_b4
+    from b_proxy import bench_b8
     from b_query import bench_b3
 
     return {"B1": bench_b1, "B2": bench_b2, "B3": bench_b3, "B4": bench_b4, "B5": bench_b5, "B6": bench_b6, "B6b": bench_b6b,
-            "B7": bench_b7, "B9": bench_b9}
+            "B7": bench_b7, "B8": bench_b8, "B9": bench_b9}
 
 
 def parse_args(argv: list[str] | None) -> tuple[Options, list[str], Path | None]:
-    parser = argparse.ArgumentParser(description="Run the wave-mock benchmarks (B1-B7, B9).")
+    parser = argparse.ArgumentParser(description="Run the wave-mock benchmarks (B1-B9).")
     parser.add_argument("--only", default="", help="Comma-separated benchmarks to run, e.g. B1,B3 (default: all).")
     parser.add_argument("--quick", action="store_true", help="Shrink sizes and durations for a smoke run.")
     parser.add_argument("--duration", type=float, help="Seconds of wrk load per side (default 10; 2 with --quick).")

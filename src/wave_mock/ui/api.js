@@ -84,6 +84,18 @@ export class Api {
     return this.request("POST", "/_mock/reset");
   }
 
+  health() {
+    return this.request("GET", "/_mock/health");
+  }
+
+  violations(limit) {
+    return this.request("GET", "/_mock/violations", { query: { limit } });
+  }
+
+  driftHistory(limit) {
+    return this.request("GET", "/_mock/drift", { query: { limit } });
+  }
+
   dashboard(period) {
     return this.request("GET", "/api/v1/analytics/dashboards", { query: { period } });
   }

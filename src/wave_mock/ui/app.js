@@ -136,7 +136,7 @@ class Inspector {
     if (!this.api.key) return;
     try {
       await this.refreshClock();
-      await Promise.all([this.refreshFeed(), this.refreshDashboard(), this.refreshStream()]);
+      await Promise.all([this.refreshFeed(), this.refreshDashboard(), this.refreshStream(), this.refreshContract()]);
       if (byId("status").dataset.kind === "error") setStatus("Connected.");
     } catch (error) {
       setStatus(describe(error), "error");
@@ -169,6 +169,26 @@ class Inspector {
     byId("feed-empty").hidden = entries.length > 0;
     for (const entry of entries) if (entry.kind === "accepted" && entry.fields.streamId) this.knownStreams.add(entry.fields.streamId);
     this.renderStreamChoices();
+  }
+
+  async refreshContract() {
+    // Only `wave-mock proxy` serves these; the mock's page stays as it was.
+    if (this.proxyMode === undefined) {
+      const health = await this.api.health().catch(() => ({}));
+      this.proxyMode = health.mode === "proxy";
+      byId("contract-panel").hidden = !this.proxyMode;
+    }
+    if (!this.proxyMode) return;
+    const [violations, drift] = await Promise.all([this.api.violations(50), this.api.driftHistory(50)]);
+    const s = violations.summary;
+    const drifted = drift.history.filter((r) => r.status === "drift");
+    byId("contract-summary").textContent = `${s.violations} violations in ${s.exchanges} exchanges (${violations.view}) · ${drifted.length} drifting reads`;
+    replace(byId("contract-violations"), violations.violations.map((v) => h("li", { class: "feed-item rejected" },
+      h("span", { class: "ev-name" }, `${v.exchange.method} ${v.exchange.path} → ${v.exchange.status}`),
+      h("span", { class: "ev-meta" }, h("code", {}, v.field || "(body)"), ` ${v.message} `, h("span", { class: "k" }, `[${v.side}: ${v.rule}]`)))));
+    replace(byId("contract-drift"), drifted.map((r) => h("li", { class: "feed-item rejected" },
+      h("span", { class: "ev-name" }, `${r.streamId ? `stream ${r.streamId}` : "dashboard"} ${r.query.period || ""}`),
+      h("ul", { class: "field-errors" }, r.differences.map((d) => h("li", {}, d.message))))));
   }
 
   changeFilters() {

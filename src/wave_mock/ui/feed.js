@@ -106,6 +106,12 @@ function item(entry, onOpen) {
     meta(entry),
   );
   const li = h("li", { class: `feed-item ${entry.kind}`, "data-kind": entry.kind }, button);
+  // Behind `wave-mock proxy`: the exchange that carried this event broke the contract.
+  const contract = entry.record.contract;
+  if (contract && contract.violations > 0) {
+    button.append(h("span", { class: "badge badge-rejected contract-mark", "data-testid": "contract-mark" },
+      `⚠ ${contract.violations} contract violation${contract.violations === 1 ? "" : "s"} (exchange ${contract.exchange})`));
+  }
   if (entry.kind === "rejected") li.append(fieldErrors(entry.record));
   return li;
 }
