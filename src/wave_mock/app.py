@@ -17,6 +17,7 @@ from wave_mock.http.browser import CorsPolicy
 from wave_mock.clock import Clock, TenantClocks
 from wave_mock.errors import ApiError, MethodNotAllowed, NotFound, OriginNotAllowed, PayloadTooLarge
 from wave_mock.http.faults import Faults
+from wave_mock.http.exchanges import DEFAULT_EXCHANGES, ExchangeLog, Stamp
 from wave_mock.http.fastpath import FastPath
 from wave_mock.http.guard import Guard
 from wave_mock.http.accesslog import log_access
@@ -52,6 +53,7 @@ DEFAULTS: dict[str, Any] = {
     "FAST_PATH": True,
     "INGEST_LAG": 0.0,
     "RATE_LIMIT": None,
+    "EXCHANGES": DEFAULT_EXCHANGES,  # per tenant, for /_mock/events?format=har; 0 records none
 }
 
 
@@ -73,6 +75,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["FAST_PATH"]:
         app.wsgi_app = FastPath(app.wsgi_app, mock_state, app.config)
     app.wsgi_app = Guard(app.wsgi_app, mock_state, app.config)
+    app.wsgi_app = Stamp(app.wsgi_app, mock_state.exchanges, mock_state.clocks.now)
     return app
 
 
@@ -95,6 +98,7 @@ def _build_state(config: Mapping[str, Any]) -> MockState:
         faults=Faults(config["LATENCY_MS"], config["ERROR_RATE"], config["FAULT_SEED"]),
         cors=CorsPolicy(config["CORS_ORIGINS"]) if config["CORS"] else None,
         limiter=RateLimiter(config["RATE_LIMIT"], ticks) if config["RATE_LIMIT"] else None,
+        exchanges=ExchangeLog(config["EXCHANGES"]) if config["EXCHANGES"] else None,
     )
 
 

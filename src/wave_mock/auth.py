@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
 from typing import Iterable
 
 from wave_mock.errors import Unauthorized
@@ -53,6 +54,17 @@ class KeyRing:
         self.tenants = [tenant_of(k.decode()) for k in self._keys]
         # What the access log masks wherever it appears.
         self.secrets = [k.decode() for k in self._keys] + ([admin_token] if admin_token else [])
+        self._adding = threading.Lock()
+
+    def add(self, key: str) -> str:
+        """Accept ``key`` from now on (``POST /_mock/keys``); return its tenant. Adding a known key changes nothing."""
+        with self._adding:
+            if key.encode() not in self._keys:
+                # Appends, never rebinds: a request iterating the lists sees the key or not, both safe.
+                self.secrets.append(key)
+                self.tenants.append(tenant_of(key))
+                self._keys.append(key.encode())
+        return tenant_of(key)
 
     def tenant_for(self, token: str) -> str:
         """Return the tenant of ``token``, or raise 401; every key is compared."""

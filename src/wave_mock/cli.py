@@ -12,6 +12,7 @@ from wave_mock.auth import DEFAULT_DEV_KEY
 from wave_mock.contract import contract_command
 from wave_mock.storage.durable.cli import data_group
 from wave_mock.fixtures.cli import fixtures_group
+from wave_mock.export.cli import export_command
 from wave_mock.load.cli import load_command
 from wave_mock.proxy.cli import proxy_command
 
@@ -44,12 +45,16 @@ def main() -> None:
 @click.option("--rate-limit", type=click.FloatRange(0, min_open=True), help="Allow this many WAVE requests per second per key (a burst of as many); beyond it, 429 with Retry-After.")
 @click.option("--body-timeout", type=click.FloatRange(0.1, 3600), default=10.0, show_default=True, help="Seconds a client has to send a request's headers, and then its body, before a 408.")
 @click.option("--access-log/--no-access-log", default=True, show_default=True, help="Log one line per request (keys never appear).")
+@click.option("--exchanges", type=click.IntRange(0), default=1000, show_default=True, help="Keep this many recent WAVE API exchanges per key for GET /_mock/events?format=har (0: record none).")
+@click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False), help="Serve HTTPS with this PEM certificate (chain); needs --tls-key.")
+@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False), help="The PEM private key of --tls-cert.")
 def serve(**options: Any) -> None:
     """Serve the WAVE Analytics API from memory."""
     from wave_mock.server import serve as run_server
     from wave_mock.server.listen import BindError, bind, bound_port
 
     config = serve_config(options)
+    tls = _check_tls(options["tls_cert"], options["tls_key"])
     _check_keys(config)
     loaded = _check_config(config)
     config["DATA_LOCK_FD"] = _open_data_file(config["DATA_FILE"])
@@ -57,9 +62,9 @@ def serve(**options: Any) -> None:
         sock = bind(options["host"], options["port"])
     except BindError as exc:
         raise click.ClickException(str(exc)) from None
-    _print_banner(options["host"], bound_port(sock), config["API_KEYS"], bool(config["ADMIN_TOKEN"]), loaded)
+    _print_banner(options["host"], bound_port(sock), config["API_KEYS"], bool(config["ADMIN_TOKEN"]), loaded, scheme="https" if tls else "http")
     _print_realism(config)
-    run_server(config, sock, options["threads"] or default_threads(config), options["body_timeout"])
+    run_server(config, sock, options["threads"] or default_threads(config), options["body_timeout"], tls=tls)
 
 
 def serve_config(options: dict[str, Any]) -> dict[str, Any]:
@@ -79,6 +84,7 @@ def serve_config(options: dict[str, Any]) -> dict[str, Any]:
         "DATA_FILE": options["data_file"],
         "INGEST_LAG": options["ingest_lag"],
         "RATE_LIMIT": options["rate_limit"],
+        "EXCHANGES": options["exchanges"],
     }
 
 
@@ -105,6 +111,21 @@ def _check_keys(config: dict[str, Any]) -> None:
         reason = unusable_key_reason(key)
         if reason:
             raise click.ClickException(f"{option} {key!r} can never authenticate: {reason}.")
+
+
+def _check_tls(cert: str | None, key: str | None) -> tuple[str, str] | None:
+    """Return (cert, key) after loading them once, so a bad pair fails here in one line."""
+    if not cert and not key:
+        return None
+    if not (cert and key):
+        raise click.UsageError("--tls-cert and --tls-key go together.")
+    import ssl
+
+    try:
+        ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER).load_cert_chain(cert, key)
+    except (ssl.SSLError, OSError) as exc:
+        raise click.ClickException(f"--tls-cert {cert} / --tls-key {key} cannot serve HTTPS: {exc}") from None
+    return cert, key
 
 
 def _check_config(config: dict[str, Any]) -> int:
@@ -141,9 +162,9 @@ def _open_data_file(data_file: str | None) -> int | None:
     return fd
 
 
-def _print_banner(host: str, port: int, keys: list[str], admin: bool, loaded: int) -> None:
+def _print_banner(host: str, port: int, keys: list[str], admin: bool, loaded: int, scheme: str = "http") -> None:
     shown_host = f"[{host}]" if ":" in host else host
-    base = f"http://{shown_host}:{port}"
+    base = f"{scheme}://{shown_host}:{port}"
     click.echo(f"wave-mock serving the WAVE Analytics API at {base}/api/v1")
     click.echo(f"  API key(s):  {', '.join(keys)}")
     click.echo(f"  Spec:        {base}/api/v1/openapi.yaml")
@@ -181,3 +202,4 @@ main.add_command(fixtures_group, "fixtures")
 main.add_command(data_group, "data")
 main.add_command(load_command, "load")
 main.add_command(proxy_command, "proxy")
+main.add_command(export_command, "export")

@@ -8,6 +8,7 @@ from flask import Flask, current_app
 
 from wave_mock.auth import KeyRing
 from wave_mock.http.browser import CorsPolicy
+from wave_mock.http.exchanges import ExchangeLog
 from wave_mock.clock import TenantClocks
 from wave_mock.http.faults import Faults
 from wave_mock.ingest import Ingestor
@@ -29,6 +30,7 @@ class MockState:
     faults: Faults
     cors: CorsPolicy | None  # None: no CORS headers (--no-cors)
     limiter: RateLimiter | None = None  # mock-only --rate-limit
+    exchanges: ExchangeLog | None = None  # recent WAVE exchanges for ?format=har (None: --exchanges 0)
 
     def close(self) -> None:
         """Let go of the data file (its lock, so another app may open it)."""

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Sequence
 
@@ -42,8 +43,13 @@ class MockServer:
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
+    def scheme(self) -> str:
+        """``https`` when the server was given ``--tls-cert``."""
+        return "https" if "--tls-cert" in self.args else "http"
+
+    @property
     def root_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     @property
     def base_url(self) -> str:
@@ -66,12 +72,18 @@ class MockServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the server exited with {self.process.returncode}: {' '.join(command)}")
             try:
-                if requests.get(f"{self.root_url}{self.health_path}", timeout=1).status_code == 200:
+                if self._health() == 200:
                     return self
             except requests.RequestException:
                 time.sleep(0.1)
         self.stop()
         raise TimeoutError(f"{' '.join(command[:4])} did not answer on port {self.port} within {timeout}s")
+
+    def _health(self) -> int:
+        with warnings.catch_warnings():
+            # Only "is it up": a TLS test checks the certificate itself (urllib3 warns on verify=False).
+            warnings.simplefilter("ignore")
+            return requests.get(f"{self.root_url}{self.health_path}", timeout=1, verify=False).status_code
 
     def stop(self, kill: bool = False) -> None:
         """Stop the process (SIGKILL when ``kill``)."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from flask import Blueprint, Flask, Response, g, request
 
-from wave_mock.auth import bearer_token
+from wave_mock.auth import bearer_token, unusable_key_reason
+from wave_mock.http import exports
 from wave_mock.clock import Clock, ClockRangeError
 from wave_mock.errors import FieldError, Forbidden, ValidationFailed
 from wave_mock.events import Event
@@ -16,6 +18,7 @@ from wave_mock.state import state
 from wave_mock.timeutil import format_rfc3339, parse_rfc3339
 
 admin = Blueprint("admin", __name__, url_prefix="/_mock")
+NEW_KEY_PREFIX = "wm_"  # keys the mock makes up for POST /_mock/keys
 
 
 def health() -> Response:
@@ -25,6 +28,10 @@ def health() -> Response:
 
 def list_events() -> Response:
     params = query_params(state().admin_spec.operations["listEvents"])
+    if params["format"] == "har":
+        return exports.har_response(state(), _tenant(), params["limit"] if "limit" in request.args else None)
+    if params["format"] == "ndjson" and "limit" not in request.args:
+        params["limit"] = exports.EVERY_EVENT  # an export is the whole tenant unless a limit is asked
     filters = {
         "event_name": params.get("eventName"),
         "event_type": params.get("eventType"),
@@ -39,6 +46,8 @@ def list_events() -> Response:
         held, stored = [], st.store.events(tenant, limit=params["limit"], **filters)
     else:
         held, stored = st.ingestor.lag.inspect(st.store, tenant, params["limit"], **filters)
+    if params["format"] == "ndjson":
+        return exports.ndjson_response([p.event for p in held] + stored)
     events = [pending_event_json(p) for p in held] + [stored_event_json(e) for e in stored]
     return json_response({"count": len(events), "events": events})
 
@@ -71,6 +80,8 @@ def _counts(tenant: str | None) -> dict[str, int]:
 
 def reset() -> Response:
     state().ingestor.reset(None if g.admin else g.tenant)
+    if state().exchanges is not None:
+        state().exchanges.clear(None if g.admin else g.tenant)
     return json_response({"reset": "all" if g.admin else "tenant"})
 
 
@@ -119,12 +130,28 @@ def reset_clock() -> Response:
     return _clock_json()
 
 
+def add_key() -> Response:
+    """Accept a new API key (a new, empty tenant) without a restart; admin token only."""
+    if not g.admin:
+        raise Forbidden("Adding an API key needs the admin token (serve --admin-token).")
+    body = read_json_object() if request.content_length else {}
+    errors = state().admin_spec.operations["addKey"].body.errors(body)
+    if errors:
+        raise ValidationFailed("Send {} or {\"apiKey\": KEY}.", errors)
+    key = body.get("apiKey") or NEW_KEY_PREFIX + secrets.token_hex(16)
+    reason = unusable_key_reason(key)
+    if reason:
+        raise ValidationFailed(f"This key can never authenticate: {reason}.", [FieldError("apiKey", reason)])
+    return json_response({"apiKey": key, "tenant": state().keys.add(key)}, 201)
+
+
 ROUTES: list[Route] = [
     ("GET", "/health", "health", health),
     ("GET", "/events", "listEvents", list_events),
     ("GET", "/rejected", "listRejected", list_rejected),
     ("GET", "/stats", "stats", stats),
     ("POST", "/reset", "reset", reset),
+    ("POST", "/keys", "addKey", add_key),
     ("GET", "/clock", "getClock", get_clock),
     ("POST", "/clock", "setClock", set_clock),
     ("DELETE", "/clock", "resetClock", reset_clock),

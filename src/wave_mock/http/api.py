@@ -12,6 +12,7 @@ from wave_mock.errors import ApiError, FieldError, NotFound, ValidationFailed
 from wave_mock.http.faults import preferred_response
 from wave_mock.http.helpers import (
     Parsed,
+    TENANT_KEY,
     Route,
     add_routes,
     json_object_from,
@@ -26,8 +27,13 @@ from wave_mock.http.jsonbody import parse_object
 from wave_mock.state import state
 
 BASE_PATH = "/api/v1"
+# Compatibility routes for the official wave-sdk (its ``pulse`` module calls
+# ``{base}/v1/analytics/...`` and ``streams/{id}``): the same views under other paths.
+# The spec keeps the documented paths only.
+ALIAS_PREFIXES = ("/v1",)
+STREAM_ALIAS = ("/analytics/stream/", "/analytics/streams/")
 
-api = Blueprint("api", __name__, url_prefix=BASE_PATH)
+api = Blueprint("api", __name__)
 
 
 def track_event() -> Response:
@@ -82,7 +88,20 @@ ROUTES: list[Route] = [
 ]
 PUBLIC_ENDPOINTS = {"openapiYaml", "openapiJson"}
 
-add_routes(api, ROUTES)
+
+
+def prefixed(routes: list[Route]) -> list[Route]:
+    """Return ``routes`` under ``BASE_PATH`` and the compatibility prefixes, plus ``streams/``."""
+    out: list[Route] = []
+    for prefix in (BASE_PATH, *ALIAS_PREFIXES):
+        for method, rule, endpoint, view in routes:
+            out.append((method, prefix + rule, endpoint, view))
+            if rule.startswith(STREAM_ALIAS[0]):
+                out.append((method, prefix + rule.replace(*STREAM_ALIAS, 1), endpoint, view))
+    return out
+
+
+add_routes(api, prefixed(ROUTES))
 
 
 @api.before_request
@@ -93,6 +112,7 @@ def authenticate_and_inject() -> Response | None:
         return None
     st = state()
     g.tenant = st.keys.tenant_for(bearer_token(request.headers.get("Authorization")))
+    request.environ[TENANT_KEY] = g.tenant
     if st.limiter is not None:
         st.limiter.admit(g.tenant)
     preferred = preferred_response(st.spec.operations[operation_id], request.headers.get("Prefer"))

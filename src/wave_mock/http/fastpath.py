@@ -17,19 +17,21 @@ from typing import Any, Callable, Iterable, Mapping
 
 import orjson
 
-from wave_mock.http.api import BASE_PATH, body_or_journal
+from wave_mock.http.api import ALIAS_PREFIXES, BASE_PATH, body_or_journal
 from wave_mock.auth import bearer_token
 from wave_mock.errors import ApiError
-from wave_mock.http.helpers import Environ, StartResponse, answer_raw, body_reader
+from wave_mock.http.helpers import TENANT_KEY, Environ, StartResponse, answer_raw, body_reader
 from wave_mock.http.jsonbody import parse_encoded
 from wave_mock.state import MockState
 
 WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
 
-# PATH_INFO -> operationId; Flask routes these exact paths only (no trailing slash).
+# PATH_INFO -> operationId; Flask routes these exact paths only (no trailing slash),
+# under the documented prefix and the wave-sdk compatibility ones.
 OPERATIONS = {
-    f"{BASE_PATH}/analytics/events": "trackEvent",
-    f"{BASE_PATH}/analytics/events/batch": "trackEventBatch",
+    f"{prefix}{path}": operation_id
+    for prefix in (BASE_PATH, *ALIAS_PREFIXES)
+    for path, operation_id in (("/analytics/events", "trackEvent"), ("/analytics/events/batch", "trackEventBatch"))
 }
 
 
@@ -70,7 +72,7 @@ class FastPath:
         tenant: str | None = None
         headers: dict[str, str] = {}
         try:
-            tenant = self.state.keys.tenant_for(bearer_token(environ.get("HTTP_AUTHORIZATION")))
+            tenant = environ[TENANT_KEY] = self.state.keys.tenant_for(bearer_token(environ.get("HTTP_AUTHORIZATION")))
             if self.state.limiter is not None:
                 self.state.limiter.admit(tenant)
             status, body = 200, self.ingest(operation_id, tenant, environ)

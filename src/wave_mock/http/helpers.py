@@ -101,6 +101,8 @@ def answer_raw(
 
 
 BODY_KEY = "wave_mock.body"  # the environ key the raw body is cached under
+# Set on the environ once a WAVE request is authenticated (http/exchanges.py records those).
+TENANT_KEY = "wave_mock.tenant"
 # Set by the server (server/bridge.py) when the body missed its deadline: the app answers 408.
 BODY_TIMED_OUT = "wave_mock.body_timed_out"
 # Set by the server when the client ended its side before the whole body came: the app answers 400.

@@ -49,14 +49,21 @@ def app_from_env() -> WsgiBridge:
 
 
 def serve(
-    config: dict[str, Any], sock: socket.socket, threads: int, body_timeout: float = DEFAULT_BODY_TIMEOUT,
+    config: dict[str, Any],
+    sock: socket.socket,
+    threads: int,
+    body_timeout: float = DEFAULT_BODY_TIMEOUT,
     factory: str | None = None,
+    tls: tuple[str, str] | None = None,
 ) -> None:
     """Serve on the bound ``sock`` until interrupted; one worker process (the state is in memory).
 
     ``factory`` ("module:function") builds another WSGI app from ``config`` (default: the mock's).
+    ``tls`` is (certificate, key) PEM files: granian itself then speaks HTTPS (TLS 1.2+).
     """
-    from granian.constants import Interfaces, Loops
+    from pathlib import Path
+
+    from granian.constants import Interfaces, Loops, SSLProtocols
     from granian.http import HTTP1Settings
 
     os.environ[CONFIG_ENV] = json.dumps({"config": config, "threads": threads, "body_timeout": body_timeout, "factory": factory})
@@ -75,6 +82,9 @@ def serve(
         http1_settings=HTTP1Settings(header_read_timeout=int(body_timeout * 1000)),
         log_access=False,
         log_level="error",
+        ssl_cert=Path(tls[0]) if tls else None,
+        ssl_key=Path(tls[1]) if tls else None,
+        ssl_protocol_min=SSLProtocols.tls12,
     )
     server.serve()
 

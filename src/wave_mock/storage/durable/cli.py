@@ -25,7 +25,7 @@ def export(data_file: str, out: click.utils.LazyFile) -> None:
     from wave_mock.storage.durable.jsonl import export_lines
 
     try:
-        db = sqlite3.connect(f"file:{data_file}?mode=ro", uri=True)
+        db = open_read_only(data_file)
         count = 0
         for line in export_lines(db):
             out.write(line)
@@ -34,3 +34,8 @@ def export(data_file: str, out: click.utils.LazyFile) -> None:
         raise click.ClickException(f"{data_file} is not a wave-mock data file: {exc}") from None
     click.echo(f"exported {count} events", err=True)
     sys.stdout.flush()
+
+
+def open_read_only(data_file: str) -> sqlite3.Connection:
+    """Open a data file for reading; safe beside the server that writes it."""
+    return sqlite3.connect(f"file:{data_file}?mode=ro", uri=True)

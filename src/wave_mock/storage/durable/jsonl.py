@@ -112,15 +112,19 @@ def import_journal(path: Path, spec: Spec, connect: Callable[[Path], sqlite3.Con
 
 def export_lines(db: sqlite3.Connection) -> Iterator[bytes]:
     """Yield one journal line per stored event, oldest first (rows that fail to decode are skipped)."""
-    for row in db.execute(f"SELECT {rows.COLUMNS} FROM batches ORDER BY seq"):
-        try:
-            records = rows.decode(row)
-        except ValueError as problem:
-            log.warning("data file: skipped row %d: %s", row[0], problem)
-            continue
+    for records in stored_records(db):
         for values in zip(records.ids, records.received, records.times, records.bodies):
             line = dict(zip(("eventId", "receivedAt", "time", "event"), values), tenant=records.tenant)
             yield orjson.dumps(line) + b"\n"
+
+
+def stored_records(db: sqlite3.Connection) -> Iterator[Records]:
+    """Yield the stored events row by row (one tenant each), oldest first; bad rows are skipped with a warning."""
+    for row in db.execute(f"SELECT {rows.COLUMNS} FROM batches ORDER BY seq"):
+        try:
+            yield rows.decode(row)
+        except ValueError as problem:
+            log.warning("data file: skipped row %d: %s", row[0], problem)
 
 
 def _free_name(path: Path) -> Path:

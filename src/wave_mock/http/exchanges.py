@@ -1,0 +1,181 @@
+"""``X-Request-Id`` on every answer, and a bounded per-tenant log of recent WAVE exchanges.
+
+``Stamp`` is the outermost WSGI middleware, so the id reaches every answer: the fast
+path, Flask views, 404s, preflights, the inspection API and the ``Guard``'s refusals.
+
+The exchange log backs ``GET /_mock/events?format=har``. It keeps only what the request
+already holds (a few references and a copy of the header items); turning a record into a
+``har.Exchange`` happens at export time. Only authenticated WAVE requests are recorded
+(the views put the tenant on the environ), so a request belongs to exactly one tenant.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, NamedTuple
+
+from wave_mock.har import Exchange
+from wave_mock.http.helpers import BODY_KEY, TENANT_KEY, Environ, StartResponse
+
+WSGIApp = Callable[[Environ, StartResponse], Iterable[bytes]]
+REQUEST_ID = "X-Request-Id"
+MAX_INCOMING_ID = 128  # a client's own id is echoed when it is this short and printable
+DEFAULT_EXCHANGES = 1000  # per tenant; ``serve --exchanges``
+MAX_TENANT_BYTES = 32 * 1024 * 1024  # bodies kept per tenant, so 1,000 full batches cannot fill memory
+
+
+class Record(NamedTuple):
+    """One exchange as the middleware saw it (cheap to build; converted at export)."""
+
+    started: float
+    environ_headers: dict[str, str]
+    method: str
+    scheme: str
+    path: str
+    query: str
+    request_body: bytes
+    status: str
+    response_headers: list[tuple[str, str]]
+    response_body: bytes
+    duration_ms: float
+
+    @property
+    def size(self) -> int:
+        return len(self.request_body) + len(self.response_body)
+
+
+@dataclass
+class _Ring:
+    records: deque[Record]
+    size: int = 0
+
+
+class ExchangeLog:
+    """The last ``limit`` exchanges of each tenant, and at most ``max_bytes`` of bodies."""
+
+    def __init__(self, limit: int = DEFAULT_EXCHANGES, max_bytes: int = MAX_TENANT_BYTES) -> None:
+        self.limit = limit
+        self.max_bytes = max_bytes
+        self._rings: dict[str, _Ring] = {}
+        self._lock = threading.Lock()
+
+    def add(self, tenant: str, record: Record) -> None:
+        with self._lock:
+            ring = self._rings.get(tenant)
+            if ring is None:
+                ring = self._rings[tenant] = _Ring(deque())
+            ring.records.append(record)
+            ring.size += record.size
+            while len(ring.records) > self.limit or (ring.size > self.max_bytes and len(ring.records) > 1):
+                ring.size -= ring.records.popleft().size
+
+    def exchanges(self, tenant: str) -> list[Exchange]:
+        """Return ``tenant``'s kept exchanges, oldest first."""
+        with self._lock:
+            ring = self._rings.get(tenant)
+            records = list(ring.records) if ring else []
+        return [to_exchange(r) for r in records]
+
+    def clear(self, tenant: str | None) -> None:
+        """Forget one tenant's exchanges, or every tenant's."""
+        with self._lock:
+            if tenant is None:
+                self._rings.clear()
+            else:
+                self._rings.pop(tenant, None)
+
+
+class Stamp:
+    """WSGI middleware: add ``X-Request-Id`` to every answer; log authenticated WAVE exchanges."""
+
+    def __init__(self, app: WSGIApp, log: ExchangeLog | None, now: Callable[[str], float]) -> None:
+        self.app = app
+        self.log = log
+        self.now = now  # a tenant's clock, so HAR times agree with the events' times
+        # A per-process prefix keeps ids unique across restarts; the counter keeps them cheap.
+        self.prefix = f"req_{os.urandom(4).hex()}_"
+        self.counter = itertools.count(1)
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        request_id = _incoming(environ.get("HTTP_X_REQUEST_ID")) or f"{self.prefix}{next(self.counter)}"
+        answer: list[Any] = []
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            headers.append((REQUEST_ID, request_id))
+            answer[:] = (status, headers)
+            return start_response(status, headers, exc_info)
+
+        started = time.perf_counter()
+        result = self.app(environ, start)
+        tenant = environ.get(TENANT_KEY)
+        if self.log is None or tenant is None:
+            return result
+        payload = _drain(result)
+        self.log.add(tenant, self.record(environ, answer, payload, started, tenant))
+        return [payload]
+
+    def record(self, environ: Environ, answer: list[Any], payload: bytes, started: float, tenant: str) -> Record:
+        duration = (time.perf_counter() - started) * 1000
+        headers = {k: v for k, v in environ.items() if k.startswith("HTTP_") or k in _SIZED}
+        return Record(
+            self.now(tenant),  # when it was answered, on the tenant's (maybe frozen) clock
+            headers,
+            environ["REQUEST_METHOD"],
+            environ.get("wsgi.url_scheme", "http"),
+            environ.get("PATH_INFO", ""),
+            environ.get("QUERY_STRING", ""),
+            environ.get(BODY_KEY, b""),
+            answer[0],
+            list(answer[1]),
+            payload,
+            duration,
+        )
+
+
+_SIZED = ("CONTENT_TYPE", "CONTENT_LENGTH")
+
+
+def _incoming(value: str | None) -> str | None:
+    """Return the client's own request id when it is safe to echo, else None."""
+    if value and len(value) <= MAX_INCOMING_ID and value.isascii() and value.isprintable():
+        return value
+    return None
+
+
+def _drain(result: Iterable[bytes]) -> bytes:
+    try:
+        return b"".join(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+
+
+def to_exchange(record: Record) -> Exchange:
+    """Build the shared ``har.Exchange`` from a record (at export time, not per request)."""
+    headers = record.environ_headers
+    host = headers.get("HTTP_HOST", "localhost")
+    query = f"?{record.query}" if record.query else ""
+    path = record.path.encode("latin-1").decode("utf-8", "replace")  # PEP 3333 strings
+    code, _, text = record.status.partition(" ")
+    return Exchange(
+        started=record.started,
+        method=record.method,
+        url=f"{record.scheme}://{host}{path}{query}",
+        request_headers=[(_header_name(k), v) for k, v in headers.items()],
+        request_body=record.request_body,
+        status=int(code),
+        response_headers=record.response_headers,
+        response_body=record.response_body,
+        duration_ms=record.duration_ms,
+        status_text=text.title(),
+    )
+
+
+def _header_name(key: str) -> str:
+    return key.removeprefix("HTTP_").replace("_", "-").title()
