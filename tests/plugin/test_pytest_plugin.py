@@ -60,7 +60,7 @@ def test_c_rejected_lists_bad_events(wave_mock):
     assert answer["rejected"] == 1
     (entry,) = wave_mock.rejected()
     assert entry["operation"] == "trackEventBatch"
-    assert "sessionId" in {e["field"] for e in entry["errors"]}
+    assert "events[0].sessionId" in {e["field"] for e in entry["errors"]}
 
 
 def test_d_fails_listing_what_was_tracked(wave_mock):
