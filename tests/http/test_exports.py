@@ -134,10 +134,12 @@ def test_exchange_log_keeps_the_newest_n() -> None:
 
 def test_exchange_log_bounds_bytes() -> None:
     from wave_mock.http.exchanges import ExchangeLog, Record
+    from wave_mock.http.helpers import BODY_KEY
 
     log = ExchangeLog(limit=100, max_bytes=1000)
     for n in range(5):
-        log.add("t", Record(0.0, {}, "POST", "http", f"/p{n}", "", b"x" * 400, "200 OK", [], b"", 1.0))
+        environ = {"REQUEST_METHOD": "POST", "PATH_INFO": f"/p{n}", BODY_KEY: b"x" * 400}
+        log.add("t", Record(0.0, environ, "200 OK", [], b"", 1.0, 400))
     assert [e.url.rsplit("/", 1)[1] for e in log.exchanges("t")] == ["p3", "p4"]  # 2 x 400 <= 1000 < 3 x 400
 
 

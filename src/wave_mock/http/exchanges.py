@@ -32,21 +32,17 @@ MAX_TENANT_BYTES = 32 * 1024 * 1024  # bodies kept per tenant, so 1,000 full bat
 class Record(NamedTuple):
     """One exchange as the middleware saw it (cheap to build; converted at export)."""
 
-    started: float
-    environ_headers: dict[str, str]
-    method: str
-    scheme: str
-    path: str
-    query: str
-    request_body: bytes
+    started: float  # the tenant's clock when it was answered
+    environ: Environ  # the finished request's WSGI environ
     status: str
     response_headers: list[tuple[str, str]]
     response_body: bytes
     duration_ms: float
+    size: int  # bytes of both bodies, for the log's byte bound
 
-    @property
-    def size(self) -> int:
-        return len(self.request_body) + len(self.response_body)
+
+# Positional construction without the generated ``__new__``'s argument handling (as events.py does).
+_new_record = tuple.__new__
 
 
 @dataclass
@@ -69,10 +65,11 @@ class ExchangeLog:
             ring = self._rings.get(tenant)
             if ring is None:
                 ring = self._rings[tenant] = _Ring(deque())
-            ring.records.append(record)
+            records = ring.records
+            records.append(record)
             ring.size += record.size
-            while len(ring.records) > self.limit or (ring.size > self.max_bytes and len(ring.records) > 1):
-                ring.size -= ring.records.popleft().size
+            while len(records) > self.limit or (ring.size > self.max_bytes and len(records) > 1):
+                ring.size -= records.popleft().size
 
     def exchanges(self, tenant: str) -> list[Exchange]:
         """Return ``tenant``'s kept exchanges, oldest first."""
@@ -102,39 +99,37 @@ class Stamp:
         self.counter = itertools.count(1)
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        request_id = _incoming(environ.get("HTTP_X_REQUEST_ID")) or f"{self.prefix}{next(self.counter)}"
+        request_id = _incoming(environ.get("HTTP_X_REQUEST_ID")) or self.prefix + str(next(self.counter))
+        if self.log is None:
+
+            def stamp(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+                headers.append((REQUEST_ID, request_id))
+                return start_response(status, headers, exc_info)
+
+            return self.app(environ, stamp)
+        return self.recorded(environ, start_response, request_id, self.log)
+
+    def recorded(self, environ: Environ, start_response: StartResponse, request_id: str, log: ExchangeLog) -> Iterable[bytes]:
+        """Serve and, for an authenticated WAVE request, keep the exchange."""
         answer: list[Any] = []
 
-        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        def stamp(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             headers.append((REQUEST_ID, request_id))
             answer[:] = (status, headers)
             return start_response(status, headers, exc_info)
 
         started = time.perf_counter()
-        result = self.app(environ, start)
+        result = self.app(environ, stamp)
         tenant = environ.get(TENANT_KEY)
-        if self.log is None or tenant is None:
+        if tenant is None:
             return result
         payload = _drain(result)
-        self.log.add(tenant, self.record(environ, answer, payload, started, tenant))
-        return [payload]
-
-    def record(self, environ: Environ, answer: list[Any], payload: bytes, started: float, tenant: str) -> Record:
         duration = (time.perf_counter() - started) * 1000
-        headers = {k: v for k, v in environ.items() if k.startswith("HTTP_") or k in _SIZED}
-        return Record(
-            self.now(tenant),  # when it was answered, on the tenant's (maybe frozen) clock
-            headers,
-            environ["REQUEST_METHOD"],
-            environ.get("wsgi.url_scheme", "http"),
-            environ.get("PATH_INFO", ""),
-            environ.get("QUERY_STRING", ""),
-            environ.get(BODY_KEY, b""),
-            answer[0],
-            list(answer[1]),
-            payload,
-            duration,
-        )
+        # The environ itself, not a copy of its headers: the request is over, and copying
+        # was the largest part of this middleware's cost (bench/b_exchanges.py).
+        size = len(environ.get(BODY_KEY, b"")) + len(payload)
+        log.add(tenant, _new_record(Record, (self.now(tenant), environ, answer[0], answer[1], payload, duration, size)))
+        return [payload]
 
 
 _SIZED = ("CONTENT_TYPE", "CONTENT_LENGTH")
@@ -158,17 +153,18 @@ def _drain(result: Iterable[bytes]) -> bytes:
 
 def to_exchange(record: Record) -> Exchange:
     """Build the shared ``har.Exchange`` from a record (at export time, not per request)."""
-    headers = record.environ_headers
-    host = headers.get("HTTP_HOST", "localhost")
-    query = f"?{record.query}" if record.query else ""
-    path = record.path.encode("latin-1").decode("utf-8", "replace")  # PEP 3333 strings
+    environ = record.environ
+    host = environ.get("HTTP_HOST", "localhost")
+    query = environ.get("QUERY_STRING", "")
+    path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")  # PEP 3333 strings
     code, _, text = record.status.partition(" ")
+    headers = [(_header_name(k), v) for k, v in environ.items() if k.startswith("HTTP_") or k in _SIZED]
     return Exchange(
         started=record.started,
-        method=record.method,
-        url=f"{record.scheme}://{host}{path}{query}",
-        request_headers=[(_header_name(k), v) for k, v in headers.items()],
-        request_body=record.request_body,
+        method=environ["REQUEST_METHOD"],
+        url=f"{environ.get('wsgi.url_scheme', 'http')}://{host}{path}{'?' + query if query else ''}",
+        request_headers=headers,
+        request_body=environ.get(BODY_KEY, b""),
         status=int(code),
         response_headers=record.response_headers,
         response_body=record.response_body,
