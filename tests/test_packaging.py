@@ -193,7 +193,25 @@ def test_editable_resources_point_at_the_checkout() -> None:
 
 def test_installed_cli_help_lists_every_command(cli_help: str) -> None:
     assert "Usage:" in cli_help
-    assert _commands(cli_help) == {"serve", "contract", "fixtures", "load", "data"}
+    assert _commands(cli_help) == {"serve", "contract", "fixtures", "load", "data", "export"}
+
+
+def test_installed_wheel_gives_pytest_the_wave_mock_fixture(installed: InstalledWheel) -> None:
+    with zipfile.ZipFile(installed.wheel) as wheel:
+        (entry_points,) = [n for n in wheel.namelist() if n.endswith(".dist-info/entry_points.txt")]
+        text = wheel.read(entry_points).decode()
+    assert "[pytest11]\nwave_mock = wave_mock.pytest_plugin" in text
+    (installed.elsewhere / "test_uses_fixture.py").write_text(
+        "import requests, wave_mock\n"
+        "def test_it(wave_mock):\n"
+        "    sent = requests.post(f'{wave_mock.base_url}/analytics/events', timeout=10,\n"
+        "                         json={'eventType': 'ui', 'eventName': 'clicked', 'sessionId': 's'},\n"
+        "                         headers={'Authorization': f'Bearer {wave_mock.api_key}'})\n"
+        "    assert sent.status_code == 200\n"
+        "    wave_mock.assert_tracked(eventName='clicked')\n"
+    )
+    result = installed.run(str(installed.python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_uses_fixture.py")
+    assert result.returncode == 0 and "1 passed" in result.stdout, result.stdout[-2000:] + result.stderr[-2000:]
 
 
 def test_installed_serve_publishes_the_shipped_spec(installed: InstalledWheel, cli_help: str) -> None:
