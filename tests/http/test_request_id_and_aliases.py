@@ -39,6 +39,11 @@ def test_every_answer_has_a_distinct_request_id(client: FlaskClient) -> None:
     assert all(i.startswith("req_") for i in ids.values())
 
 
+def test_browsers_may_read_the_request_id(client: FlaskClient) -> None:
+    answer = client.get("/api/v1/analytics/dashboards", headers={**AUTH, "Origin": "http://localhost:5173"})
+    assert "X-Request-Id" in answer.headers["Access-Control-Expose-Headers"].split(", ")
+
+
 def test_a_sane_incoming_request_id_is_echoed(client: FlaskClient) -> None:
     echoed = client.get("/api/v1/analytics/dashboards", headers={**AUTH, "X-Request-Id": "trace-42"})
     assert echoed.headers["X-Request-Id"] == "trace-42"

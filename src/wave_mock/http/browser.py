@@ -23,7 +23,7 @@ DEFAULT_ALLOWED_HEADERS = "Authorization, Content-Type, Prefer"
 BASE_HEADERS = {
     "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
     "Access-Control-Allow-Headers": DEFAULT_ALLOWED_HEADERS,
-    "Access-Control-Expose-Headers": "Retry-After, WWW-Authenticate",
+    "Access-Control-Expose-Headers": "Retry-After, WWW-Authenticate, X-Request-Id",
     "Access-Control-Max-Age": "600",
 }
 # A list of header names as a preflight sends it (RFC 9110 tokens, comma-separated).
