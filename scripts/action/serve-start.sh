@@ -25,8 +25,14 @@ if [[ -f "$pid_file" ]] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then
     exit 1
 fi
 
+# Its own session and process group, so serve-stop.sh can end the server and its worker at once.
+if command -v setsid > /dev/null; then
+    launch=(setsid)
+else  # macOS runners have no setsid(1)
+    launch=(python3 -c 'import os, sys; os.setsid(); os.execvp(sys.argv[1], sys.argv[1:])')
+fi
 # shellcheck disable=SC2086  # WAVE_MOCK_ARGS is a list of options on purpose
-setsid $bin serve --port "$port" --api-key "$key" ${WAVE_MOCK_ARGS:-} >"$log_file" 2>&1 < /dev/null &
+"${launch[@]}" $bin serve --port "$port" --api-key "$key" ${WAVE_MOCK_ARGS:-} >"$log_file" 2>&1 < /dev/null &
 pid=$!
 echo "$pid" > "$pid_file"
 

@@ -13,6 +13,7 @@ Importing this module is cheap: the server starts only when a test asks for the 
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import datetime, timezone
 from typing import Any, Iterator
@@ -42,9 +43,10 @@ class WaveMock:
 
     def events(self, eventName: str | None = None, streamId: str | None = None, **filters: str) -> list[dict[str, Any]]:
         """Return the accepted events' bodies as sent, oldest first (filters: eventType, sessionId, userId, since)."""
-        query = {"eventName": eventName, "streamId": streamId, **filters, "limit": 10000}
-        listed = self._get("/_mock/events", {k: v for k, v in query.items() if v is not None})["events"]
-        return [entry["event"] for entry in reversed(listed)]
+        query = {"eventName": eventName, "streamId": streamId, **filters, "format": "ndjson"}  # ndjson: every event, oldest first
+        answer = self.http.get(f"{self.root_url}/_mock/events", params={k: v for k, v in query.items() if v is not None}, timeout=30)
+        _json_or_raise(answer)
+        return [json.loads(line) for line in answer.text.splitlines() if line]
 
     def assert_tracked(self, eventName: str | None = None, *, count: int | None = None, **properties: Any) -> list[dict[str, Any]]:
         """Assert that an event with this name and these properties was accepted; return the matches.
@@ -137,8 +139,14 @@ def wave_mock(wave_mock_session: _Session) -> Iterator[WaveMock]:
 
 
 def _json(answer: requests.Response) -> Any:
+    _json_or_raise(answer)
+    return answer.json()
+
+
+def _json_or_raise(answer: requests.Response) -> None:
+    """Raise with the mock's own error message when ``answer`` is not a 2xx."""
     if answer.ok:
-        return answer.json()
+        return
     try:
         message = answer.json()["error"]["message"]
     except (ValueError, KeyError, TypeError):
