@@ -193,7 +193,7 @@ def test_editable_resources_point_at_the_checkout() -> None:
 
 def test_installed_cli_help_lists_every_command(cli_help: str) -> None:
     assert "Usage:" in cli_help
-    assert _commands(cli_help) == {"serve", "contract", "fixtures", "load", "data", "export"}
+    assert _commands(cli_help) == {"serve", "contract", "fixtures", "load", "data", "proxy", "export"}
 
 
 def test_installed_wheel_gives_pytest_the_wave_mock_fixture(installed: InstalledWheel) -> None:
