@@ -3,9 +3,10 @@
 ``Stamp`` is the outermost WSGI middleware, so the id reaches every answer: the fast
 path, Flask views, 404s, preflights, the inspection API and the ``Guard``'s refusals.
 
-The exchange log backs ``GET /_mock/events?format=har``. It keeps only what the request
-already holds (a few references and a copy of the header items); turning a record into a
-``har.Exchange`` happens at export time. Only authenticated WAVE requests are recorded
+The exchange log backs ``GET /_mock/events?format=har``. It keeps only references to what
+the finished request already holds (its environ, the answer's headers and bytes); turning
+a record into a ``har.Exchange`` happens at export time. The byte bound counts the bodies
+only; each record's environ adds about 2 KB on top. Only authenticated WAVE requests are recorded
 (the views put the tenant on the environ), so a request belongs to exactly one tenant.
 """
 
