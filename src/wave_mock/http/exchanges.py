@@ -6,8 +6,9 @@ path, Flask views, 404s, preflights, the inspection API and the ``Guard``'s refu
 The exchange log backs ``GET /_mock/events?format=har``. It keeps only references to what
 the finished request already holds (its environ, the answer's headers and bytes); turning
 a record into a ``har.Exchange`` happens at export time. The byte bound counts the bodies
-only; each record adds about 5 KB on top (measured with tracemalloc for a fast-path POST). Only authenticated WAVE requests are recorded
-(the views put the tenant on the environ), so a request belongs to exactly one tenant.
+only; each record adds about 5 KB on top (tracemalloc, a fast-path POST). Only
+authenticated WAVE requests are recorded (the views put the tenant on the environ), so a
+request belongs to exactly one tenant.
 """
 
 from __future__ import annotations
