@@ -196,16 +196,19 @@ def test_installed_cli_help_lists_every_command(cli_help: str) -> None:
     assert _commands(cli_help) == {"serve", "contract", "fixtures", "load", "data"}
 
 
-def test_installed_serve_publishes_the_shipped_spec(installed: InstalledWheel, cli_help: str) -> None:
+def test_installed_serve_publishes_the_shipped_spec_and_loads_the_demo(installed: InstalledWheel, cli_help: str) -> None:
     port = _free_port()
     log = installed.elsewhere / "serve.log"
+    # `--load demo` from a directory with no fixtures/: the name must resolve inside the wheel.
     with log.open("w") as sink:
         server = subprocess.Popen(
-            [str(installed.wave_mock), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [str(installed.wave_mock), "serve", "--host", "127.0.0.1", "--port", str(port), "--load", "demo"],
             cwd=installed.elsewhere, stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT,
         )
     try:
         response = _get_when_up(f"http://127.0.0.1:{port}/api/v1/openapi.yaml", server)
+        stats = requests.get(f"http://127.0.0.1:{port}/_mock/stats", headers={"Authorization": "Bearer wave_dev_key"},
+                             timeout=30).json() if response is not None else None
     finally:
         server.terminate()
         server.wait(timeout=COMMAND_TIMEOUT_S)
@@ -215,6 +218,8 @@ def test_installed_serve_publishes_the_shipped_spec(installed: InstalledWheel, c
     served = yaml.safe_load(response.text)
     shipped = yaml.safe_load((REPO_ROOT / "openapi" / "wave-analytics.yaml").read_text())
     assert set(served["paths"]) == set(shipped["paths"])
+    demo_lines = sum(1 for line in (REPO_ROOT / "fixtures" / "demo.jsonl").read_text().splitlines() if line.strip())
+    assert stats is not None and stats["accepted"] == demo_lines
 
 
 def _get_when_up(url: str, server: subprocess.Popen[bytes]) -> requests.Response | None:
