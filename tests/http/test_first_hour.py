@@ -221,3 +221,30 @@ def test_root_gives_api_clients_json_links_and_browsers_a_page_of_them(demo: tup
 def test_root_never_shows_a_key_the_user_chose(frozen_for_second_key: tuple[MockServer, Path]) -> None:
     links = requests.get(f"{frozen_for_second_key[0].root_url}/", timeout=30).json()["links"]
     assert links["ui"] == "/_mock/ui"
+
+
+def test_streams_lists_every_stream_not_only_those_in_the_latest_events(demo: tuple[MockServer, Path]) -> None:
+    client = Client(demo[0])
+    bodies = [json.loads(line) for line in DEMO.read_text().splitlines() if line.strip()]
+    per_stream: dict[str, int] = {}
+    for body in bodies:
+        stream_id = (body.get("properties") or {}).get("streamId")
+        if stream_id:
+            per_stream[stream_id] = per_stream.get(stream_id, 0) + 1
+    in_latest_200 = {(b.get("properties") or {}).get("streamId") for b in bodies[-200:]} - {None}
+    assert len(per_stream) == 4 and len(in_latest_200) == 2  # what the page's feed alone used to offer
+    listed = {s["streamId"]: s["events"] for s in client.get("/_mock/streams")["streams"]}
+    # The other tests of this module may add their own live stream; the demo's four are all there.
+    assert {k: v for k, v in listed.items() if not k.startswith("str_live_")} == per_stream
+    assert list(listed) == sorted(listed)
+
+
+def test_prefer_401_carries_the_bearer_challenge_like_a_real_401(demo: tuple[MockServer, Path]) -> None:
+    client = Client(demo[0])
+    url = f"{demo[0].base_url}/analytics/dashboards"
+    real = requests.get(url, timeout=30)  # no key: the real 401
+    preferred = requests.get(url, headers={**client.headers, "Prefer": "code=401"}, timeout=30)
+    assert real.status_code == preferred.status_code == 401
+    assert real.headers["WWW-Authenticate"] == preferred.headers["WWW-Authenticate"] == 'Bearer realm="wave"'
+    control = requests.get(url, headers={**client.headers, "Prefer": "code=200"}, timeout=30)
+    assert control.status_code == 200 and "WWW-Authenticate" not in control.headers
