@@ -74,9 +74,8 @@ def _data_files(directory: Path) -> set[str]:
     return files
 
 
-def _build_wheel(workdir: Path) -> Path:
-    """Build the wheel from a clean copy of the sources, so stale build/ dirs cannot leak in."""
-    source = workdir / "source"
+def _clean_copy(source: Path) -> Path:
+    """Copy what a build reads into ``source``, leaving out build outputs and caches."""
     source.mkdir()
     for name in BUILD_INPUTS:
         origin = REPO_ROOT / name
@@ -84,6 +83,12 @@ def _build_wheel(workdir: Path) -> Path:
             shutil.copytree(origin, source / name, ignore=shutil.ignore_patterns(*JUNK))
         elif origin.exists():
             shutil.copy2(origin, source / name)
+    return source
+
+
+def _build_wheel(workdir: Path) -> Path:
+    """Build the wheel from a clean copy of the sources, so stale build/ dirs cannot leak in."""
+    source = _clean_copy(workdir / "source")
     dist = workdir / "dist"
     # No build isolation: the venv's own setuptools builds it, so no network is needed.
     subprocess.run(
@@ -268,3 +273,26 @@ def test_the_packaged_kit_collects_the_same_tests_as_the_checkout(installed: Ins
     assert kit.is_relative_to(installed.venv), kit
     packaged = _collect_kit(installed.python, kit, installed.elsewhere)
     assert packaged and sorted(packaged) == sorted(_collect_kit(sys.executable, Path("contract_tests"), REPO_ROOT))
+
+
+@pytest.mark.slow
+def test_a_checkout_installs_with_the_pip_that_ships_with_python(tmp_path: Path) -> None:
+    """The README's `pip install "./wave-mock[kit]"`, with the venv's bundled pip, not upgraded.
+
+    Slow, and it needs the package index: pip fetches the build requirements (setuptools)
+    into its isolated build environment, as it would for a user.
+    """
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=COMMAND_TIMEOUT_S)
+    pip = subprocess.run([str(venv / "bin" / "pip"), "--version"], capture_output=True, text=True, check=True)
+    assert pip.stdout.startswith(("pip 22.", "pip 23.", "pip 24.")), pip.stdout  # Python 3.11's ensurepip era
+    _clean_copy(tmp_path / "wave-mock")
+    # --no-deps: this is about building and installing the checkout; the kit's own packages are PyPI's.
+    installed = subprocess.run([str(venv / "bin" / "pip"), "install", "--no-deps", "./wave-mock[kit]"], cwd=tmp_path,
+                               capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600)
+    assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr[-3000:]
+    script = "from wave_mock import resources as r; print(r.demo_fixture_path()); print(r.contract_tests_dir())"
+    found = subprocess.run([str(venv / "bin" / "python"), "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True)
+    demo, kit = (Path(line) for line in found.stdout.splitlines())
+    assert demo.is_file() and demo.is_relative_to(venv)
+    assert (kit / "conftest.py").is_file() and kit.is_relative_to(venv)
