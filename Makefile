@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml setup.py constraints.txt scripts/bootstrap-venv.sh
 	@touch $@
 
 run: $(STAMP)  ## Serve the mock on port 8787 (override: make run PORT=n) with the demo data
-	$(VENV)/bin/wave-mock serve --port $(PORT) --load fixtures/demo.jsonl
+	$(VENV)/bin/wave-mock serve --port $(PORT) --load demo
 
 node-tools: $(NODE_STAMP)  ## Install the pinned Node lint tools (package-lock.json)
 

@@ -1,8 +1,8 @@
 """B3: stream analytics and dashboard latency at 10k / 100k / 1M stored events.
 
 In-process: ``wave_mock.analytics`` on an ``EventStore`` filled with ``make_event``.
-Over HTTP: ``wave-mock serve --load FIXTURE.jsonl`` (the clock freezes at the fixture's
-"now"), queried by wrk with one connection (sequential requests, so latency is not
+Over HTTP: ``wave-mock serve --load FIXTURE.jsonl --load-frozen`` (the clock freezes at the
+fixture's "now"), queried by wrk with one connection (sequential requests, so latency is not
 queueing); then ``DELETE /_mock/clock`` and again with a moving clock.
 
 Caches: analytics memoises per stream (sorted events, timeline at the cut-off k) and per
@@ -102,7 +102,7 @@ def over_http(total: int, opts: Options, end: float) -> tuple[list[Result], dict
     side = f"http {total // 1000}k"
     port = free_port()
     root = f"http://127.0.0.1:{port}"
-    command = mock_command(port, "--no-access-log", "--load", str(fixture), "--max-events", str(total + 10))
+    command = mock_command(port, "--no-access-log", "--load", str(fixture), "--load-frozen", "--max-events", str(total + 10))
     rows: list[Result] = []
     key: dict[str, float] = {}
     with Proc("mock", command, port, root + "/_mock/health", log=opts.work / f"b3-{total}.log", timeout=1800) as proc:

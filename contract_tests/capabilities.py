@@ -38,7 +38,7 @@ def target_clock(api: Api, target: Target) -> TargetClock:
     """Read the key's own clock on a wave-mock (each key has one); else use the kit's own.
 
     ``GET /_mock/clock`` answers for the caller's tenant, which a colleague may have frozen
-    (``--load``) while the server's base clock, in ``/_mock/health``, runs.
+    (``--load --load-frozen``) while the server's base clock, in ``/_mock/health``, runs.
     """
     for path, frozen_field in (("/clock", "frozen"), ("/health", "clockFrozen")):
         try:

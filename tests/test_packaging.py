@@ -74,9 +74,8 @@ def _data_files(directory: Path) -> set[str]:
     return files
 
 
-def _build_wheel(workdir: Path) -> Path:
-    """Build the wheel from a clean copy of the sources, so stale build/ dirs cannot leak in."""
-    source = workdir / "source"
+def _clean_copy(source: Path) -> Path:
+    """Copy what a build reads into ``source``, leaving out build outputs and caches."""
     source.mkdir()
     for name in BUILD_INPUTS:
         origin = REPO_ROOT / name
@@ -84,6 +83,12 @@ def _build_wheel(workdir: Path) -> Path:
             shutil.copytree(origin, source / name, ignore=shutil.ignore_patterns(*JUNK))
         elif origin.exists():
             shutil.copy2(origin, source / name)
+    return source
+
+
+def _build_wheel(workdir: Path) -> Path:
+    """Build the wheel from a clean copy of the sources, so stale build/ dirs cannot leak in."""
+    source = _clean_copy(workdir / "source")
     dist = workdir / "dist"
     # No build isolation: the venv's own setuptools builds it, so no network is needed.
     subprocess.run(
@@ -214,16 +219,19 @@ def test_installed_wheel_gives_pytest_the_wave_mock_fixture(installed: Installed
     assert result.returncode == 0 and "1 passed" in result.stdout, result.stdout[-2000:] + result.stderr[-2000:]
 
 
-def test_installed_serve_publishes_the_shipped_spec(installed: InstalledWheel, cli_help: str) -> None:
+def test_installed_serve_publishes_the_shipped_spec_and_loads_the_demo(installed: InstalledWheel, cli_help: str) -> None:
     port = _free_port()
     log = installed.elsewhere / "serve.log"
+    # `--load demo` from a directory with no fixtures/: the name must resolve inside the wheel.
     with log.open("w") as sink:
         server = subprocess.Popen(
-            [str(installed.wave_mock), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [str(installed.wave_mock), "serve", "--host", "127.0.0.1", "--port", str(port), "--load", "demo"],
             cwd=installed.elsewhere, stdin=subprocess.DEVNULL, stdout=sink, stderr=subprocess.STDOUT,
         )
     try:
         response = _get_when_up(f"http://127.0.0.1:{port}/api/v1/openapi.yaml", server)
+        stats = requests.get(f"http://127.0.0.1:{port}/_mock/stats", headers={"Authorization": "Bearer wave_dev_key"},
+                             timeout=30).json() if response is not None else None
     finally:
         server.terminate()
         server.wait(timeout=COMMAND_TIMEOUT_S)
@@ -233,6 +241,8 @@ def test_installed_serve_publishes_the_shipped_spec(installed: InstalledWheel, c
     served = yaml.safe_load(response.text)
     shipped = yaml.safe_load((REPO_ROOT / "openapi" / "wave-analytics.yaml").read_text())
     assert set(served["paths"]) == set(shipped["paths"])
+    demo_lines = sum(1 for line in (REPO_ROOT / "fixtures" / "demo.jsonl").read_text().splitlines() if line.strip())
+    assert stats is not None and stats["accepted"] == demo_lines
 
 
 def _get_when_up(url: str, server: subprocess.Popen[bytes]) -> requests.Response | None:
@@ -281,3 +291,26 @@ def test_the_packaged_kit_collects_the_same_tests_as_the_checkout(installed: Ins
     assert kit.is_relative_to(installed.venv), kit
     packaged = _collect_kit(installed.python, kit, installed.elsewhere)
     assert packaged and sorted(packaged) == sorted(_collect_kit(sys.executable, Path("contract_tests"), REPO_ROOT))
+
+
+@pytest.mark.slow
+def test_a_checkout_installs_with_the_pip_that_ships_with_python(tmp_path: Path) -> None:
+    """The README's `pip install "./wave-mock[kit]"`, with the venv's bundled pip, not upgraded.
+
+    Slow, and it needs the package index: pip fetches the build requirements (setuptools)
+    into its isolated build environment, as it would for a user.
+    """
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=COMMAND_TIMEOUT_S)
+    pip = subprocess.run([str(venv / "bin" / "pip"), "--version"], capture_output=True, text=True, check=True)
+    assert pip.stdout.startswith(("pip 22.", "pip 23.", "pip 24.")), pip.stdout  # Python 3.11's ensurepip era
+    _clean_copy(tmp_path / "wave-mock")
+    # --no-deps: this is about building and installing the checkout; the kit's own packages are PyPI's.
+    installed = subprocess.run([str(venv / "bin" / "pip"), "install", "--no-deps", "./wave-mock[kit]"], cwd=tmp_path,
+                               capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=600)
+    assert installed.returncode == 0, installed.stdout[-3000:] + installed.stderr[-3000:]
+    script = "from wave_mock import resources as r; print(r.demo_fixture_path()); print(r.contract_tests_dir())"
+    found = subprocess.run([str(venv / "bin" / "python"), "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True)
+    demo, kit = (Path(line) for line in found.stdout.splitlines())
+    assert demo.is_file() and demo.is_relative_to(venv)
+    assert (kit / "conftest.py").is_file() and kit.is_relative_to(venv)

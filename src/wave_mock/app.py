@@ -11,7 +11,7 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from wave_mock import ui
-from wave_mock.http import admin, api
+from wave_mock.http import admin, api, home
 from wave_mock.auth import DEFAULT_DEV_KEY, KeyRing
 from wave_mock.http.browser import CorsPolicy
 from wave_mock.clock import Clock, TenantClocks
@@ -26,7 +26,7 @@ from wave_mock.ingest import EventIds, Ingestor
 from wave_mock.storage.durable.database import DataFile
 from wave_mock.http.jsonbody import MAX_BODY_BYTES
 from wave_mock.realism import IngestLag, RateLimiter
-from wave_mock.seed import load_file, seed_now
+from wave_mock.seed import load_file, resolve_fixture, seed_now, shift_ms_to
 from wave_mock.resources import admin_spec_path, spec_path
 from wave_mock.spec import Spec
 from wave_mock.state import MockState, attach
@@ -44,6 +44,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_EVENTS": 1_000_000,
     "MAX_REJECTED": 10_000,
     "LOAD": [],
+    "LOAD_FROZEN": False,  # --load-frozen: freeze the clock at the fixture's "now" instead of shifting it
+    "LOAD_KEY": None,  # the key whose tenant --load seeds (None: the first of API_KEYS)
     "SPEC_PATH": None,
     "ADMIN_SPEC_PATH": None,
     "CLOCK": None,
@@ -66,9 +68,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
     mock_state = _build_state(app.config)
     attach(app, mock_state)
-    _seed(mock_state, app.config["LOAD"])
+    _seed(mock_state, app.config)
     api.init_app(app)
     admin.init_app(app)
+    home.init_app(app)
     ui.init_app(app)
     _init_errors(app)
     _init_cors_and_log(app, mock_state)
@@ -110,19 +113,27 @@ def _open_data_file(config: Mapping[str, Any], spec: Spec, store: EventStore) ->
     return data, data.load(spec, store.append_batch).last_number
 
 
-def _seed(mock_state: MockState, files: list[str]) -> None:
-    """Load fixture files into the first key's tenant, its clock frozen at their "now".
+def _seed(mock_state: MockState, config: Mapping[str, Any]) -> None:
+    """Load fixture files into one key's tenant (the first key's unless LOAD_KEY names another).
 
-    Freezing (rather than shifting the data) keeps the numbers equal to the files'
-    expected metrics, so dashboards show exactly what the fixture documents.
+    By default each file is shifted so that its "now" is the tenant clock's now, which keeps
+    running: the demo looks live and new events land after it. LOAD_FROZEN freezes the clock
+    at the file's "now" instead, so the metrics equal its expected file exactly.
     """
-    tenant = mock_state.keys.tenants[0]
-    for name in files:
-        path = Path(name)
-        now = seed_now(path)
-        if now is not None:
-            mock_state.clocks.of(tenant).freeze(now)
-        load_file(mock_state.ingestor, tenant, path)
+    if not config["LOAD"]:
+        return
+    key = config["LOAD_KEY"]
+    tenant = mock_state.keys.tenant_for(key) if key is not None else mock_state.keys.tenants[0]
+    clock = mock_state.clocks.of(tenant)
+    for name in config["LOAD"]:
+        path = resolve_fixture(name)
+        if config["LOAD_FROZEN"]:
+            now = seed_now(path)
+            if now is not None:
+                clock.freeze(now)
+            load_file(mock_state.ingestor, tenant, path)
+        else:
+            load_file(mock_state.ingestor, tenant, path, shift_ms_to(path, clock.now()))
 
 
 def _init_errors(app: Flask) -> None:

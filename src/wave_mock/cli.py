@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import click
 
@@ -32,7 +33,9 @@ def main() -> None:
 @click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True, envvar="WAVE_MOCK_PORT", help="Port to listen on.")
 @click.option("--api-key", "api_keys", multiple=True, envvar="WAVE_MOCK_API_KEYS", help=f"Accepted bearer key; repeatable; each key is a tenant. Replaces the default dev key {DEFAULT_DEV_KEY!r}.")
 @click.option("--admin-token", envvar="WAVE_MOCK_ADMIN_TOKEN", help="Token that unlocks cross-tenant /_mock/stats, /_mock/reset and /_mock/clock (every tenant's clock at once).")
-@click.option("--load", "load_files", multiple=True, type=click.Path(exists=True, dir_okay=False), help="Seed events from a JSON Lines fixture into the first key's tenant (repeatable); that tenant's clock freezes at the fixture's \"now\".")
+@click.option("--load", "load_files", multiple=True, metavar="FILE|NAME", help="Seed events from a JSON Lines fixture (repeatable): a file, or a packaged one by name (demo). Its timestamps are shifted so its \"now\" is the real now, and the clock runs.")
+@click.option("--load-frozen", is_flag=True, help="With --load: freeze the tenant's clock at the fixture's \"now\" instead of shifting it, so the metrics equal its .expected.json exactly.")
+@click.option("--load-key", metavar="KEY", help="With --load: the API key whose tenant gets the fixture. [default: the first --api-key]")
 @click.option("--no-cors", is_flag=True, help="Do not send CORS headers (they are on by default).")
 @click.option("--cors-origin", "cors_origins", multiple=True, metavar="ORIGIN", help="Allow this browser origin (repeatable), e.g. https://app.test; '*' allows any. [default: loopback origins such as http://localhost:5173]")
 @click.option("--latency", "latency_ms", type=click.FloatRange(0, 60_000), default=0, help="Add this many milliseconds to every WAVE request.")
@@ -56,14 +59,14 @@ def serve(**options: Any) -> None:
     config = serve_config(options)
     tls = _check_tls(options["tls_cert"], options["tls_key"])
     _check_keys(config)
-    loaded = _check_config(config)
+    loaded = _check_load(config)
     config["DATA_LOCK_FD"] = _open_data_file(config["DATA_FILE"])
     try:
         sock = bind(options["host"], options["port"])
     except BindError as exc:
         raise click.ClickException(str(exc)) from None
-    _print_banner(options["host"], bound_port(sock), config["API_KEYS"], bool(config["ADMIN_TOKEN"]), loaded, scheme="https" if tls else "http")
-    _print_realism(config)
+    _print_banner(options["host"], bound_port(sock), config, loaded, scheme="https" if tls else "http")
+    _print_settings(config)
     run_server(config, sock, options["threads"] or default_threads(config), options["body_timeout"], tls=tls)
 
 
@@ -80,6 +83,8 @@ def serve_config(options: dict[str, Any]) -> dict[str, Any]:
         "FAULT_SEED": options["fault_seed"],
         "MAX_EVENTS": options["max_events"],
         "LOAD": list(options["load_files"]),
+        "LOAD_FROZEN": options["load_frozen"],
+        "LOAD_KEY": options["load_key"],
         "ACCESS_LOG": options["access_log"],
         "DATA_FILE": options["data_file"],
         "INGEST_LAG": options["ingest_lag"],
@@ -128,17 +133,23 @@ def _check_tls(cert: str | None, key: str | None) -> tuple[str, str] | None:
     return cert, key
 
 
-def _check_config(config: dict[str, Any]) -> int:
-    """Validate fixtures up front (without storing them), so a bad line fails here with advice."""
+def _check_load(config: dict[str, Any]) -> int:
+    """Validate --load up front (without storing anything), so a bad line fails here in one line."""
     from wave_mock.resources import spec_path
-    from wave_mock.seed import SeedError, check_file
+    from wave_mock.seed import SeedError, check_file, resolve_fixture
     from wave_mock.spec import Spec
 
+    if not config["LOAD"]:
+        if config["LOAD_FROZEN"] or config["LOAD_KEY"] is not None:
+            raise click.UsageError("--load-frozen and --load-key only apply with --load FILE.")
+        return 0
+    if config["LOAD_KEY"] is not None and config["LOAD_KEY"] not in config["API_KEYS"]:
+        raise click.UsageError("--load-key must be one of the --api-key values.")
     spec = Spec.load(spec_path())
     try:
-        return sum(check_file(spec, Path(name)) for name in config["LOAD"])
+        return sum(check_file(spec, resolve_fixture(name)) for name in config["LOAD"])
     except SeedError as exc:
-        raise click.ClickException(f"{exc}\nFix the line, or regenerate it with 'wave-mock fixtures generate'.") from None
+        raise click.ClickException(f"--load {exc} (fix it, or regenerate it with 'wave-mock fixtures generate')") from None
 
 
 def _open_data_file(data_file: str | None) -> int | None:
@@ -162,18 +173,20 @@ def _open_data_file(data_file: str | None) -> int | None:
     return fd
 
 
-def _print_banner(host: str, port: int, keys: list[str], admin: bool, loaded: int, scheme: str = "http") -> None:
+def _print_banner(host: str, port: int, config: dict[str, Any], loaded: int, scheme: str = "http") -> None:
+    keys = config["API_KEYS"]
     shown_host = f"[{host}]" if ":" in host else host
     base = f"{scheme}://{shown_host}:{port}"
+    ui_key = config["LOAD_KEY"] or keys[0]
     click.echo(f"wave-mock serving the WAVE Analytics API at {base}/api/v1")
     click.echo(f"  API key(s):  {', '.join(keys)}")
     click.echo(f"  Spec:        {base}/api/v1/openapi.yaml")
     click.echo(f"  Inspection:  {base}/_mock/events  {base}/_mock/rejected  {base}/_mock/stats")
-    click.echo(f"  UI:          {base}/_mock/ui")
-    if admin:
+    click.echo(f"  UI:          {base}/_mock/ui?{urlencode({'apiKey': ui_key})}")
+    if config["ADMIN_TOKEN"]:
         click.echo("  Admin token: set (cross-tenant /_mock/stats and /_mock/reset)")
-    if loaded:
-        click.echo(f"  Seeding:     {loaded} events; the first key's clock frozen at the fixture's \"now\" (DELETE /_mock/clock for real time)")
+    if config["LOAD"]:
+        click.echo(f"  Seeding:     {loaded} events for key {ui_key}; {_load_mode(config['LOAD_FROZEN'])}")
     if DEFAULT_DEV_KEY in keys and not _is_loopback(host):
         click.secho(
             f"WARNING: binding {host} with the public default key {DEFAULT_DEV_KEY!r}; anyone who can reach "
@@ -183,11 +196,24 @@ def _print_banner(host: str, port: int, keys: list[str], admin: bool, loaded: in
         )
 
 
-def _print_realism(config: dict[str, Any]) -> None:
+def _load_mode(frozen: bool) -> str:
+    if frozen:
+        return "clock frozen at the fixture's \"now\" (--load-frozen: its exact numbers; DELETE /_mock/clock for real time)"
+    return "shifted so the fixture's \"now\" is now; the clock runs (--load-frozen for the fixture's exact numbers)"
+
+
+def _print_settings(config: dict[str, Any]) -> None:
+    """Show every setting that makes the mock behave unlike a plain, instant, in-memory server."""
+    if config["LATENCY_MS"]:
+        click.echo(f"  Latency:     +{config['LATENCY_MS']:g} ms on every /api/v1 request")
+    if config["ERROR_RATE"]:
+        click.echo(f"  Error rate:  {config['ERROR_RATE']:g} of /api/v1 requests fail with 500 or 503 (--fault-seed {config['FAULT_SEED']})")
     if config["INGEST_LAG"]:
         click.echo(f"  Ingest lag:  {config['INGEST_LAG']:g} s before accepted events reach analytics reads")
     if config["RATE_LIMIT"]:
         click.echo(f"  Rate limit:  {config['RATE_LIMIT']:g} requests/s per key on /api/v1 (429 + Retry-After)")
+    if config["DATA_FILE"]:
+        click.echo(f"  Data file:   {config['DATA_FILE']} (every accepted event kept, reloaded on start)")
 
 
 def _is_loopback(host: str) -> bool:

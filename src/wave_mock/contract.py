@@ -12,7 +12,7 @@ from wave_mock.resources import contract_tests_dir
 
 # What the [kit] extra installs (pyproject.toml), by import name.
 KIT_MODULES = ("pytest", "schemathesis", "hypothesis", "openapi_spec_validator")
-INSTALL_HINT = "wave-mock contract needs the kit's extra: pip install 'wave-mock[kit]'"
+INSTALL_HINT = "wave-mock contract needs the [kit] extra: pip install 'PATH/TO/wave-mock[kit]' from a checkout, or 'wave-mock[kit] @ git+REPO_URL'"
 ENVIRONMENT = """\b
 Environment variables (a flag wins over its variable):
   WAVE_BASE_URL         --base-url

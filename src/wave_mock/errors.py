@@ -68,13 +68,17 @@ class ValidationFailed(ApiError):
     default_message = "The request is invalid."
 
 
+# What every 401 carries (RFC 6750), a real one or one asked for with ``Prefer: code=401``.
+BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="wave"'}
+
+
 class Unauthorized(ApiError):
     status = 401
     code = "unauthorized"
     default_message = "A valid bearer API key is required: send 'Authorization: Bearer KEY'."
 
     def __init__(self, message: str | None = None) -> None:
-        super().__init__(message, headers={"WWW-Authenticate": 'Bearer realm="wave"'})
+        super().__init__(message, headers=dict(BEARER_CHALLENGE))
 
 
 class Forbidden(ApiError):

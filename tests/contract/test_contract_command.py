@@ -43,7 +43,7 @@ def test_without_the_kit_extra_it_prints_one_line_telling_how_to_install(monkeyp
     monkeypatch.setitem(sys.modules, "schemathesis", None)  # "import schemathesis" now raises ImportError
     result = CliRunner().invoke(main, ["contract"], env=NO_WAVE_ENV)
     assert result.exit_code == 2
-    assert result.output.strip().splitlines() == ["wave-mock contract needs the kit's extra: pip install 'wave-mock[kit]' (schemathesis is not installed)"]
+    assert result.output.strip().splitlines() == ["wave-mock contract needs the [kit] extra: pip install 'PATH/TO/wave-mock[kit]' from a checkout, or 'wave-mock[kit] @ git+REPO_URL' (schemathesis is not installed)"]
 
 
 def test_with_the_kit_extra_it_goes_on_to_check_its_options() -> None:

@@ -32,7 +32,7 @@ BEHAVIOUR = "not conforms_to_the_spec and not linked_calls"
 
 @pytest.fixture(scope="module")
 def colleagues_mock() -> Iterator[MockServer]:
-    args = [arg for key in KEYS for arg in ("--api-key", key)] + ["--load", str(DEMO), "--no-access-log"]
+    args = [arg for key in KEYS for arg in ("--api-key", key)] + ["--load", str(DEMO), "--load-frozen", "--no-access-log"]
     with MockServer(args) as server:
         yield server
 

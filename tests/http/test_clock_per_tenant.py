@@ -186,8 +186,8 @@ def test_malformed_clock_changes_are_400_and_move_nothing(server: MockServer, ra
     assert _clock(server, KEY_A)["now"] == "2026-06-01T00:00:00Z"
 
 
-def test_load_freezes_only_the_first_keys_clock() -> None:
-    with MockServer(["--api-key", KEY_A, "--api-key", KEY_B, "--load", str(SCENARIO), "--no-access-log"]) as seeded:
+def test_load_frozen_freezes_only_the_first_keys_clock() -> None:
+    with MockServer(["--api-key", KEY_A, "--api-key", KEY_B, "--load", str(SCENARIO), "--load-frozen", "--no-access-log"]) as seeded:
         first, second = _clock(seeded, KEY_A), _clock(seeded, KEY_B)
     expected_now = json.loads(SCENARIO.with_suffix(".expected.json").read_text())["now"]
     assert first == {"now": expected_now, "frozen": True}

@@ -37,6 +37,13 @@ def test_prefer_code_429_returns_documented_response_with_retry_after(api: Api) 
     assert api.stored() == 0
 
 
+def test_prefer_code_401_sends_the_bearer_challenge(api: Api) -> None:
+    response = api.track(event(), Prefer="code=401")
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="wave"'
+    assert api.stored() == 0
+
+
 def test_prefer_example_picks_named_example(api: Api) -> None:
     response = api.batch([event()], Prefer="example=partlyRejected")
     assert response.status_code == 200

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from datetime import datetime
+
 from flask.testing import FlaskClient
 
 from tests.http.conftest import ADMIN, NOW, Api, event
@@ -98,3 +101,26 @@ def test_tenants_never_see_each_others_streams(api: Api, api_b: Api) -> None:
     assert api_b.stream("shared-name").status_code == 404
     assert api_b.dashboard(metric="totalEvents").get_json()["metrics"] == {"totalEvents": 0}
     assert api_b.mock("GET", "events").get_json()["count"] == 0
+
+
+def test_streams_lists_the_callers_streams_with_their_event_counts(api: Api, api_b: Api, client: FlaskClient) -> None:
+    api.batch([event(properties={"streamId": "b"}), event(properties={"streamId": "a"}), event(properties={"streamId": "b"}),
+               event(eventType="page", eventName="page.viewed")])
+    api_b.track(event(properties={"streamId": "only-b"}))
+    assert api.mock("GET", "streams").get_json() == {
+        "count": 2, "streams": [{"streamId": "a", "events": 1}, {"streamId": "b", "events": 2}]}
+    assert api_b.mock("GET", "streams").get_json()["streams"] == [{"streamId": "only-b", "events": 1}]
+    api.mock("POST", "reset")
+    assert api.mock("GET", "streams").get_json() == {"count": 0, "streams": []}
+    assert Api(client, ADMIN).mock("GET", "streams").status_code == 403  # streams belong to a tenant
+
+
+def test_advance_freezes_a_running_clock(api: Api) -> None:
+    assert api.mock("DELETE", "clock").get_json()["frozen"] is False
+    before = time.time()
+    advanced = api.mock("POST", "clock", json={"advance": 3600}).get_json()
+    assert advanced["frozen"] is True
+    moved_to = datetime.fromisoformat(advanced["now"].replace("Z", "+00:00")).timestamp()
+    assert before + 3600 - 1 <= moved_to <= time.time() + 3600 + 1
+    time.sleep(0.05)
+    assert api.mock("GET", "clock").get_json()["now"] == advanced["now"], "it stays where advance left it"

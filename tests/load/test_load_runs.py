@@ -139,7 +139,7 @@ def test_load_without_the_extra_prints_how_to_install_it() -> None:
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
         assert done.returncode == 1
         assert done.stderr.strip().splitlines() == [
-            "Error: wave-mock load needs the [load] extra: pip install 'wave-mock[load]'"]
+            "Error: wave-mock load needs the [load] extra: pip install 'PATH/TO/wave-mock[load]' from a checkout, or 'wave-mock[load] @ git+REPO_URL'"]
 
 
 def _wait_for(ready, timeout: float = 30.0) -> None:

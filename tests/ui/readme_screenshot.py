@@ -34,7 +34,7 @@ def _live_traffic(server: MockServer) -> None:
 
 def main() -> None:
     demo = REPO_ROOT / "fixtures" / "demo.jsonl"
-    with MockServer(["--load", str(demo), "--no-access-log"]) as server, sync_playwright() as playwright:
+    with MockServer(["--load", str(demo), "--load-frozen", "--no-access-log"]) as server, sync_playwright() as playwright:
         _live_traffic(server)
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})

@@ -214,6 +214,21 @@ def test_stream_panel_shows_metrics_and_the_viewer_step_chart(page: Page, server
     assert body["peakViewers"] == 4 and body["currentViewers"] == 3
 
 
+def test_stream_chips_list_every_stream_not_only_those_in_the_feed(page: Page, server: MockServer, key: str) -> None:
+    # One event on an early stream, then 200 page views: the feed's latest 200 events no longer name it.
+    send(server, key, event("viewer.joined", "sess_early", "str_early"))
+    batch = {"events": [event("page.viewed", f"sess_p{n}") for n in range(100)]}
+    for _ in range(2):
+        requests.post(f"{server.base_url}/analytics/events/batch", json=batch,
+                      headers={"Authorization": f"Bearer {key}"}, timeout=10).raise_for_status()
+    send(server, key, event("viewer.joined", "sess_late", "str_late"))
+    open_ui(page, server, key)
+    chips = page.locator("#stream-chips button")
+    expect(chips).to_have_count(2)
+    expect(page.get_by_role("button", name="str_early", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="str_late", exact=True)).to_be_visible()
+
+
 def test_typed_stream_without_events_says_so(page: Page, server: MockServer, key: str) -> None:
     open_ui(page, server, key)
     page.get_by_label("Stream id").fill("str_nothing")

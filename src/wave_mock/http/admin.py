@@ -58,6 +58,15 @@ def list_rejected() -> Response:
     return json_response({"count": len(rejected), "rejected": rejected})
 
 
+def list_streams() -> Response:
+    """Every stream the caller's tenant has stored events for (the inspection page's stream list)."""
+    st = state()
+    st.ingestor.release_due()
+    counts = st.store.stream_counts(_tenant())
+    streams = [{"streamId": stream_id, "events": events} for stream_id, events in counts.items()]
+    return json_response({"count": len(streams), "streams": streams})
+
+
 def stats() -> Response:
     state().ingestor.release_due()
     if not g.admin:
@@ -149,6 +158,7 @@ ROUTES: list[Route] = [
     ("GET", "/health", "health", health),
     ("GET", "/events", "listEvents", list_events),
     ("GET", "/rejected", "listRejected", list_rejected),
+    ("GET", "/streams", "listStreams", list_streams),
     ("GET", "/stats", "stats", stats),
     ("POST", "/reset", "reset", reset),
     ("POST", "/keys", "addKey", add_key),

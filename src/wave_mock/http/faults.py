@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from wave_mock.errors import ApiError, ServiceUnavailable, ValidationFailed, FieldError
+from wave_mock.errors import BEARER_CHALLENGE, ApiError, FieldError, ServiceUnavailable, ValidationFailed
 from wave_mock.spec import Operation
 
 
@@ -75,6 +75,8 @@ def preferred_response(operation: Operation, prefer: str | None) -> Preferred | 
         )
     body, response = found
     headers = {"Retry-After": "1"} if "Retry-After" in response.get("headers", {}) else {}
+    if status == "401":
+        headers.update(BEARER_CHALLENGE)  # like a real 401, so client auth handling sees the challenge
     if body is None:
         body = {"error": {"status": int(status), "code": "preferred", "message": response.get("description", "")}}
     return Preferred(int(status), body, headers)

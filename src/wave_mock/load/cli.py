@@ -13,7 +13,7 @@ import click
 from wave_mock.fixtures.actors import ARRIVAL_PROFILES
 from wave_mock.fixtures.generate import parse_duration
 
-INSTALL_HINT = "wave-mock load needs the [load] extra: pip install 'wave-mock[load]'"
+INSTALL_HINT = "wave-mock load needs the [load] extra: pip install 'PATH/TO/wave-mock[load]' from a checkout, or 'wave-mock[load] @ git+REPO_URL'"
 
 
 @click.command("load")

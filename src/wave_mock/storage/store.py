@@ -340,6 +340,14 @@ class EventStore:
             index = self.tenant_index(tenant)
             return index is not None and stream_id in index.streams
 
+    def stream_counts(self, tenant: str) -> dict[str, int]:
+        """Return how many stored events each of ``tenant``'s streams has, by stream id (sorted)."""
+        with self._lock:
+            index = self.tenant_index(tenant)
+            if index is None:
+                return {}
+            return {stream_id: len(index.streams[stream_id].rows) for stream_id in sorted(index.streams)}
+
     def tenants(self) -> list[str]:
         """Return the tenants with stored events or counters, sorted."""
         with self._lock:

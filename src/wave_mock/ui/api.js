@@ -68,6 +68,10 @@ export class Api {
     return this.request("GET", "/_mock/rejected", { query: { limit } });
   }
 
+  streams() {
+    return this.request("GET", "/_mock/streams");
+  }
+
   clock() {
     return this.request("GET", "/_mock/clock");
   }

@@ -7,6 +7,7 @@ import { dashboardCards, dashboardChart, streamPanel, timeseriesTable } from "./
 
 const FEED_LIMIT = 200;
 const STREAM_EVENT_LIMIT = 10000;
+const CHIP_LIMIT = 50;
 const POLL_MS = 2000;
 const VIEWING_EVENTS = ["viewer.joined", "viewer.left", "stream.ended"];
 const AUTO_REFRESH_STORAGE = "wave-mock.autoRefresh";
@@ -136,7 +137,7 @@ class Inspector {
     if (!this.api.key) return;
     try {
       await this.refreshClock();
-      await Promise.all([this.refreshFeed(), this.refreshDashboard(), this.refreshStream(), this.refreshContract()]);
+      await Promise.all([this.refreshFeed(), this.refreshStreams(), this.refreshDashboard(), this.refreshStream(), this.refreshContract()]);
       if (byId("status").dataset.kind === "error") setStatus("Connected.");
     } catch (error) {
       setStatus(describe(error), "error");
@@ -167,7 +168,12 @@ class Inspector {
     const accepted = entries.filter((e) => e.kind === "accepted").length;
     byId("feed-count").textContent = `${accepted} accepted · ${entries.length - accepted} rejected shown`;
     byId("feed-empty").hidden = entries.length > 0;
-    for (const entry of entries) if (entry.kind === "accepted" && entry.fields.streamId) this.knownStreams.add(entry.fields.streamId);
+  }
+
+  async refreshStreams() {
+    // Every stream the tenant has, not only those among the feed's latest events.
+    const { streams } = await this.api.streams();
+    this.knownStreams = new Set(streams.map((stream) => stream.streamId));
     this.renderStreamChoices();
   }
 
@@ -212,12 +218,16 @@ class Inspector {
     if (this.streamChoices === signature) return;
     this.streamChoices = signature;
     replace(byId("known-streams"), ids.map((id) => h("option", { value: id })));
-    replace(
-      byId("stream-chips"),
-      ids.map((id) =>
+    // Every stream is in the datalist (type to find it); chips only for the first few.
+    const chips = ids.slice(0, CHIP_LIMIT);
+    if (this.streamId && ids.includes(this.streamId) && !chips.includes(this.streamId)) chips.push(this.streamId);
+    const more = ids.length - chips.length;
+    replace(byId("stream-chips"), [
+      ...chips.map((id) =>
         h("button", { type: "button", class: "chip", "aria-pressed": String(id === this.streamId), onclick: () => this.showStream(id) }, id),
       ),
-    );
+      ...(more > 0 ? [h("span", { class: "more" }, `+${more} more: type a stream id`)] : []),
+    ]);
   }
 
   showStream(streamId) {
