@@ -29,6 +29,10 @@ def test_clean_upstream_gives_no_violations_and_no_drift(clean: tuple[MockServer
     assert {k: v for k, v in stream.json().items() if k not in live} == {k: v for k, v in direct.json().items() if k not in live}
     assert (stream.json()["totalViewers"], stream.json()["peakViewers"], stream.json()["avgWatchTime"]) == (3, 1, 60)
     assert dashboard.json()["metrics"]["totalEvents"] == 12
+    # A relayed answer keeps the upstream's one X-Request-Id (the mock echoes the client's).
+    traced = requests.get(f"{proxy.base_url}/analytics/dashboards", params={"period": "1d"}, timeout=10,
+                          headers={**AUTH, "X-Request-Id": "trace-7"})
+    assert traced.raw.headers.getlist("X-Request-Id") == ["trace-7"]
     assert {r.headers["X-Wave-Contract"] for r in [*sent, stream, dashboard]} == {"ok"}
 
     violations = requests.get(f"{proxy.root_url}/_mock/violations", headers=AUTH, timeout=10).json()

@@ -42,6 +42,7 @@ def test_upstream_down_gives_a_quick_502() -> None:
         took = time.monotonic() - started
     assert reply.status_code == 502 and reply.json()["error"]["code"] == "bad_gateway"
     assert took < 3
+    assert reply.headers["X-Request-Id"].startswith("req_")  # the proxy's own answer carries an id too
 
 
 @pytest.fixture()

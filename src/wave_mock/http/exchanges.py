@@ -105,7 +105,9 @@ class Stamp:
         if self.log is None:
 
             def stamp(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-                headers.append((REQUEST_ID, request_id))
+                # An answer relayed from elsewhere (the proxy's upstream) keeps its own id.
+                if not any(name.lower() == "x-request-id" for name, _ in headers):
+                    headers.append((REQUEST_ID, request_id))
                 return start_response(status, headers, exc_info)
 
             return self.app(environ, stamp)

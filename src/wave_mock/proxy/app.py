@@ -24,6 +24,7 @@ from wave_mock.errors import ApiError, FieldError, OriginNotAllowed
 from wave_mock.har import Exchange, redact_text
 from wave_mock.http.accesslog import log_access, masked
 from wave_mock.http.browser import CorsPolicy
+from wave_mock.http.exchanges import Stamp
 from wave_mock.http.guard import Guard
 from wave_mock.http.helpers import STATUS_LINES, Environ, StartResponse
 from wave_mock.http.jsonbody import check_body_size
@@ -58,7 +59,7 @@ PREVIEW_CHARS = 4096
 WRITES = ("trackEvent", "trackEventBatch")
 
 
-def create_proxy_app(config: Mapping[str, Any] | None = None) -> "Forwarder":
+def create_proxy_app(config: Mapping[str, Any] | None = None) -> Stamp:
     """Build one proxy: its upstream client, checker, shadow store and logs."""
     settings = {**DEFAULTS, **(config or {})}
     if not settings["UPSTREAM"]:
@@ -80,7 +81,8 @@ def create_proxy_app(config: Mapping[str, Any] | None = None) -> "Forwarder":
         enforce=settings["MODE"] == "enforce", access_log=settings["ACCESS_LOG"], check_host=settings["CHECK_HOST"],
         keys=keys,
     )
-    return Forwarder(state)
+    # X-Request-Id on the proxy's own answers (admin, 502/504, refusals); relayed ones keep the upstream's.
+    return Stamp(Forwarder(state), None, lambda _tenant: time.time())
 
 
 class Forwarder:

@@ -18,6 +18,10 @@ function describe(error) {
   return `Cannot reach the mock: ${error.message}`;
 }
 
+function plural(count, noun) {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
 function setStatus(message, kind = "info") {
   const status = byId("status");
   status.textContent = message;
@@ -188,7 +192,7 @@ class Inspector {
     const [violations, drift] = await Promise.all([this.api.violations(50), this.api.driftHistory(50)]);
     const s = violations.summary;
     const drifted = drift.history.filter((r) => r.status === "drift");
-    byId("contract-summary").textContent = `${s.violations} violations in ${s.exchanges} exchanges (${violations.view}) · ${drifted.length} drifting reads`;
+    byId("contract-summary").textContent = `${plural(s.violations, "violation")} in ${plural(s.exchanges, "exchange")} (${violations.view}) · ${plural(drifted.length, "drifting read")}`;
     replace(byId("contract-violations"), violations.violations.map((v) => h("li", { class: "feed-item rejected" },
       h("span", { class: "ev-name" }, `${v.exchange.method} ${v.exchange.path} → ${v.exchange.status}`),
       h("span", { class: "ev-meta" }, h("code", {}, v.field || "(body)"), ` ${v.message} `, h("span", { class: "k" }, `[${v.side}: ${v.rule}]`)))));
