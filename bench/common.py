@@ -37,7 +37,7 @@ class Options:
     fixture_target: int = 1_000_000
     profile: bool = False
     sides: tuple[str, ...] = ()  # B1/B2: only these sides (empty: all)
-    baseline: Path | None = None  # B1/B2: also run this venv's wave-mock as side "baseline"
+    baseline: Path | None = None  # B1/B2/B5: also run this venv's wave-mock as side "baseline"
     work: Path = field(default_factory=lambda: Path("/tmp/wave-mock-bench"))
 
 

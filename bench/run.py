@@ -48,7 +48,7 @@ def parse_args(argv: list[str] | None) -> tuple[Options, list[str], Path | None]
     parser.add_argument("--wrk-threads", type=int, default=2, help="wrk threads (default 2).")
     parser.add_argument("--profile", action="store_true", help="py-spy the mock under B1/B2/B3 (extra load runs).")
     parser.add_argument("--sides", default="", help="B1/B2/B7: only these sides, e.g. mock,prism (default: all).")
-    parser.add_argument("--baseline", type=Path, help="B1/B2: also run the wave-mock of this venv (e.g. main's .venv) as side 'baseline', for a before/after in one run.")
+    parser.add_argument("--baseline", type=Path, help="B1/B2/B5: also run the wave-mock of this venv (e.g. main's .venv) as side 'baseline', for a before/after in one run.")
     parser.add_argument("--work", type=Path, default=Path("/tmp/wave-mock-bench"), help="Scratch directory for fixtures and logs.")
     parser.add_argument("--out", type=Path, help="Write the JSON here instead of bench/results/.")
     args = parser.parse_args(argv)
