@@ -21,10 +21,10 @@ import orjson
 
 from wave_mock.analytics import stream_analytics
 from wave_mock.client import NotFoundError, WaveClient, WaveError
-from wave_mock.fixtures.expected import TENANT, read_bodies, to_events
+from wave_mock.fixtures.expected import TENANT
+from wave_mock.fixtures.loading import load_store
 from wave_mock.fixtures.replay import retry_call
 from wave_mock.metrics.windows import STREAM_PERIODS
-from wave_mock.storage.store import EventStore
 
 # The metrics the WAVE docs define for a stream; a wave-mock target is held to every field.
 DOCUMENTED = ("totalViewers", "peakViewers", "avgWatchTime", "totalDuration")
@@ -52,9 +52,7 @@ class Oracle:
     """The fixture's stream metrics at any instant, from the plain engine over the unshifted file."""
 
     def __init__(self, path: Path, now_s: float) -> None:
-        events = to_events(read_bodies(path), now_s)
-        self.store = EventStore(max_events=max(len(events), 1))
-        self.store.append(TENANT, events)
+        self.store = load_store(path, now_s, TENANT)
 
     def stream(self, stream_id: str, at_s: float, period: str) -> dict[str, Any] | None:
         return stream_analytics(self.store, TENANT, stream_id, at_s, period)
