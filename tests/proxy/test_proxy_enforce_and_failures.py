@@ -73,7 +73,9 @@ def silent_upstream() -> Iterator[int]:
 
 
 def test_slow_upstream_gives_a_504_and_stalls_no_one_else(silent_upstream: int) -> None:
-    with ProxyServer(f"http://127.0.0.1:{silent_upstream}/api/v1", ["--timeout", "1"]) as proxy:
+    # More waiting forwards (12) than the proxy has threads (2): forwards hold no thread while
+    # they wait (the upstream is awaited on the event loop), so health is still answered at once.
+    with ProxyServer(f"http://127.0.0.1:{silent_upstream}/api/v1", ["--timeout", "2", "--threads", "2"]) as proxy:
         results: list[tuple[int, float]] = []
 
         def call() -> None:
@@ -81,12 +83,16 @@ def test_slow_upstream_gives_a_504_and_stalls_no_one_else(silent_upstream: int) 
             reply = requests.post(f"{proxy.base_url}/analytics/events", json=GOOD, headers=AUTH, timeout=10)
             results.append((reply.status_code, time.monotonic() - started))
 
-        threads = [threading.Thread(target=call) for _ in range(4)]
+        threads = [threading.Thread(target=call) for _ in range(12)]
         for t in threads:
             t.start()
-        health = requests.get(f"{proxy.root_url}/_mock/health", timeout=5)  # answered while those wait
+        time.sleep(0.5)  # all twelve are waiting on the upstream now
+        asked = time.monotonic()
+        health = requests.get(f"{proxy.root_url}/_mock/health", timeout=5)
+        health_took = time.monotonic() - asked
         for t in threads:
             t.join()
     assert health.status_code == 200 and health.json()["mode"] == "proxy"
-    assert [status for status, _ in results] == [504] * 4
-    assert max(took for _, took in results) < 4
+    assert health_took < 1.0  # well before the first 504 (2 s)
+    assert [status for status, _ in results] == [504] * 12
+    assert max(took for _, took in results) < 5

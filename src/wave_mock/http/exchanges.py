@@ -100,8 +100,12 @@ class Stamp:
         self.prefix = f"req_{os.urandom(4).hex()}_"
         self.counter = itertools.count(1)
 
+    def request_id(self, environ: Environ) -> str:
+        """The client's own id when it is safe to echo, else a new one."""
+        return _incoming(environ.get("HTTP_X_REQUEST_ID")) or self.prefix + str(next(self.counter))
+
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
-        request_id = _incoming(environ.get("HTTP_X_REQUEST_ID")) or self.prefix + str(next(self.counter))
+        request_id = self.request_id(environ)
         if self.log is None:
 
             def stamp(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:

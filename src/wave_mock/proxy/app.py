@@ -13,7 +13,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 from urllib.parse import parse_qsl, quote
 
@@ -21,10 +23,10 @@ import orjson
 
 from wave_mock.auth import tenant_of
 from wave_mock.errors import ApiError, FieldError, OriginNotAllowed
-from wave_mock.har import Exchange, redact_text
+from wave_mock.har import Exchange as HarExchange, redact_text
 from wave_mock.http.accesslog import log_access, masked
 from wave_mock.http.browser import CorsPolicy
-from wave_mock.http.exchanges import Stamp
+from wave_mock.http.exchanges import REQUEST_ID, Stamp
 from wave_mock.http.guard import Guard
 from wave_mock.http.helpers import STATUS_LINES, Environ, StartResponse
 from wave_mock.http.jsonbody import check_body_size
@@ -59,7 +61,7 @@ PREVIEW_CHARS = 4096
 WRITES = ("trackEvent", "trackEventBatch")
 
 
-def create_proxy_app(config: Mapping[str, Any] | None = None) -> Stamp:
+def create_proxy_app(config: Mapping[str, Any] | None = None) -> "ProxyApp":
     """Build one proxy: its upstream client, checker, shadow store and logs."""
     settings = {**DEFAULTS, **(config or {})}
     if not settings["UPSTREAM"]:
@@ -81,8 +83,22 @@ def create_proxy_app(config: Mapping[str, Any] | None = None) -> Stamp:
         enforce=settings["MODE"] == "enforce", access_log=settings["ACCESS_LOG"], check_host=settings["CHECK_HOST"],
         keys=keys,
     )
-    # X-Request-Id on the proxy's own answers (admin, 502/504, refusals); relayed ones keep the upstream's.
-    return Stamp(Forwarder(state), None, lambda _tenant: time.time())
+    return ProxyApp(Forwarder(state))
+
+
+class ProxyApp(Stamp):
+    """The proxy as served: X-Request-Id on its own answers (admin, 502/504, refusals; relayed
+    answers keep the upstream's), and plain forwards answered on the event loop."""
+
+    def __init__(self, forwarder: "Forwarder") -> None:
+        super().__init__(forwarder, None, lambda _tenant: time.time())
+        self.forwarder = forwarder
+
+    async def answer_async(self, environ: Environ) -> tuple[int, list[tuple[str, str]], bytes] | None:
+        answer = await self.forwarder.answer_async(environ)
+        if answer is not None and not any(name.lower() == "x-request-id" for name, _ in answer[1]):
+            answer[1].append((REQUEST_ID, self.request_id(environ)))
+        return answer
 
 
 class Forwarder:
@@ -113,45 +129,94 @@ class Forwarder:
     # --- forwarding -------------------------------------------------------------------
 
     def forward(self, environ: Environ, start_response: StartResponse, started: float, path: str) -> Iterable[bytes]:
+        exchange = self._prepare(environ, started, path)
+        if exchange.answer is None:
+            try:
+                exchange.answer = self.state.upstream.send(*exchange.outgoing())
+            except ApiError as error:  # 502 / 504: the proxy's own answer
+                exchange.answer, exchange.failed = _answer_of(error), True
+        status, headers, payload = self._finish(exchange)
+        self._log(environ, exchange, status)
+        start_response(STATUS_LINES.get(status, f"{status} UNKNOWN"), headers)
+        return [payload]
+
+    async def answer_async(self, environ: Environ) -> tuple[int, list[tuple[str, str]], bytes] | None:
+        """Forward on the event loop (the upstream awaited, no thread held); None: serve it as WSGI.
+
+        Only plain forwards come here; the guard's refusals, preflights and the proxy's own
+        routes return None and go to the WSGI path in the thread pool.
+        """
+        started = time.perf_counter()
+        path = _path(environ)
+        if (self.guard.refusal(environ) is not None or self._is_preflight(environ)
+                or admin.owns(environ["REQUEST_METHOD"], path)):
+            return None
+        try:
+            exchange = self._prepare(environ, started, path)
+        except ApiError:
+            return None  # e.g. a body over the limit: the WSGI path words the refusal
+        if exchange.answer is None:
+            try:
+                exchange.answer = await self.state.upstream.send_async(*exchange.outgoing())
+            except ApiError as error:
+                exchange.answer, exchange.failed = _answer_of(error), True
+        key = exchange.key
+        if key and self.state.clock.stale(key):  # a blocking read of /_mock/clock stays off the loop
+            await asyncio.get_running_loop().run_in_executor(None, self.state.clock.now, key)
+        answer = self._finish(exchange)
+        self._log(environ, exchange, answer[0])
+        return answer
+
+    def _prepare(self, environ: Environ, started: float, path: str) -> "Exchange":
+        """Read the request; in enforce mode, refuse an invalid one here (``answer`` set)."""
         st = self.state
-        method, query_string = environ["REQUEST_METHOD"], environ.get("QUERY_STRING", "")
         length = int(environ.get("CONTENT_LENGTH") or 0)
         check_body_size(length)
-        body = environ["wsgi.input"].read(length) if length else b""
+        query_string = environ.get("QUERY_STRING", "")
         headers = _request_headers(environ)
-        key = _bearer(headers)
-        if key:
-            st.keys.add(key)
-        at = time.time()
-        query = parse_qsl(query_string, keep_blank_values=True)
-        routed = st.checker.route(method, path)
-        content_type = environ.get("CONTENT_TYPE")
-        target = quote(path, safe="/:@!$&'()*+,;=-._~%") + (f"?{query_string}" if query_string else "")
-        refused = None
-        if routed is not None and st.enforce:
-            refused = st.checker.request_error(routed[0], routed[1], query, length, content_type, lambda: body)
-        if refused is not None:
-            answer, failed = _answer_of(refused), True
-        else:
-            try:
-                answer, failed = st.upstream.send(method, target, forwarded_headers(headers), body), False
-            except ApiError as error:  # 502 / 504: the proxy's own answer
-                answer, failed = _answer_of(error), True
+        exchange = Exchange(
+            method=environ["REQUEST_METHOD"], path=path, query_string=query_string,
+            body=environ["wsgi.input"].read(length) if length else b"", headers=headers, key=_bearer(headers),
+            at=time.time(), started=started, query=parse_qsl(query_string, keep_blank_values=True),
+            routed=st.checker.route(environ["REQUEST_METHOD"], path), content_type=environ.get("CONTENT_TYPE"),
+            target=quote(path, safe="/:@!$&'()*+,;=-._~%") + (f"?{query_string}" if query_string else ""),
+            origin=environ.get("HTTP_ORIGIN"), host=environ.get("HTTP_HOST"),
+        )
+        if exchange.key:
+            st.keys.add(exchange.key)
+        if exchange.routed is not None and st.enforce:
+            exchange.refused = st.checker.request_error(exchange.routed[0], exchange.routed[1], exchange.query, length,
+                                                        exchange.content_type, lambda: exchange.body)
+            if exchange.refused is not None:
+                exchange.answer, exchange.failed = _answer_of(exchange.refused), True
+        return exchange
+
+    def _finish(self, exchange: "Exchange") -> tuple[int, list[tuple[str, str]], bytes]:
+        """Check the exchange, feed the shadow store and the ledger; return the answer to send."""
+        st, answer, routed, refused = self.state, exchange.answer, exchange.routed, exchange.refused
+        assert answer is not None
         found: list[Violation] = []
-        if routed is not None and not (failed and refused is None):
-            found = st.checker.check_request(routed[0], routed[1], query, content_type, body)
+        if routed is not None and not (exchange.failed and refused is None):
+            found = st.checker.check_request(routed[0], routed[1], exchange.query, exchange.content_type, exchange.body)
             if refused is None:
                 found += st.checker.check_response(routed[0], answer.status, answer.header("content-type"), answer.body,
                                                    request_valid=not found)
         contract = {"exchange": next(st.ids), "violations": len(found)}
-        self._after(key, routed[0].operation_id if routed else None, routed[1] if routed else {}, dict(query),
-                    body, answer, refused, contract, at, path)
+        self._after(exchange.key, routed[0].operation_id if routed else None, routed[1] if routed else {},
+                    dict(exchange.query), exchange.body, answer, refused, contract, exchange.at, exchange.path)
         verdict = "unchecked" if routed is None else ("ok" if not found else f"{len(found)} violation{'s' if len(found) != 1 else ''}")
-        self._keep(environ, method, path, target, headers, body, answer, found, contract, key, at, started, refused)
-        response_headers = [(k, v) for k, v in answer.headers if not _dropped(k)]
-        response_headers.append((CONTRACT_HEADER, verdict))
-        return self._reply(environ, start_response, answer.status, answer.body, response_headers, started,
-                           tenant_of(key) if key else None, f"contract={verdict.replace(' ', '_')}", path)
+        exchange.verdict = verdict
+        self._keep(exchange, found, contract)
+        headers = [(k, v) for k, v in answer.headers if not _dropped(k)]
+        headers += [(CONTRACT_HEADER, verdict), ("Content-Length", str(len(answer.body)))]
+        headers.extend(self._cors_for(exchange.origin, exchange.host).items())
+        return answer.status, headers, answer.body
+
+    def _log(self, environ: Environ, exchange: "Exchange", status: int) -> None:
+        if self.state.access_log:
+            log_access(exchange.method, f"{exchange.path}?{exchange.query_string}", status, exchange.started,
+                       tenant_of(exchange.key) if exchange.key else None, self.state.keys,
+                       f"contract={exchange.verdict.replace(' ', '_')}")
 
     def _after(self, key: str | None, operation: str | None, params: dict[str, str], query: dict[str, str], body: bytes,
                answer: Answer, refused: ApiError | None, contract: dict[str, Any], at: float, path: str) -> None:
@@ -175,31 +240,31 @@ class Forwarder:
             wanted = {k: v for k, v in query.items() if k in ("period", "metric")}
             st.drift.schedule(key, operation, wanted, params.get("streamId"), answer, at)
 
-    def _keep(self, environ: Environ, method: str, path: str, target: str, headers: list[tuple[str, str]], body: bytes,
-              answer: Answer, found: list[Violation], contract: dict[str, Any], key: str | None, at: float,
-              started: float, refused: ApiError | None) -> None:
+    def _keep(self, exchange: "Exchange", found: list[Violation], contract: dict[str, Any]) -> None:
         """Add the exchange to the ledger and the recording."""
-        st = self.state
+        st, answer = self.state, exchange.answer
+        assert answer is not None
         secrets = list(st.keys)
-        duration = (time.perf_counter() - started) * 1000
+        duration = (time.perf_counter() - exchange.started) * 1000
         record: dict[str, Any] = {
-            "id": contract["exchange"], "at": format_rfc3339(at), "tenant": tenant_of(key) if key else "-",
-            "method": method, "path": masked(target, secrets), "status": answer.status,
+            "id": contract["exchange"], "at": format_rfc3339(exchange.at),
+            "tenant": tenant_of(exchange.key) if exchange.key else "-", "method": exchange.method,
+            "path": masked(exchange.target, secrets), "status": answer.status,
             "durationMs": round(duration, 2), "violations": [v.to_json() for v in found],
         }
-        if refused is not None:
+        if exchange.refused is not None:
             record["refusedByProxy"] = True
         if found:
-            record["request"] = {"body": _preview(body, secrets)}
+            record["request"] = {"body": _preview(exchange.body, secrets)}
             record["response"] = {"status": answer.status, "body": _preview(answer.body, secrets)}
         st.ledger.add(record)
         if st.recorder is not None:
-            st.recorder.write(Exchange(
-                started=at, method=method, url=st.upstream.root + target, request_headers=headers,
-                request_body=body, status=answer.status, response_headers=answer.headers, response_body=answer.body,
-                duration_ms=duration, status_text=answer.reason,
-                comment="; ".join(str(v) for v in found),
-                extra={"violations": record["violations"], **({"refusedByProxy": True} if refused else {})},
+            st.recorder.write(HarExchange(
+                started=exchange.at, method=exchange.method, url=st.upstream.root + exchange.target,
+                request_headers=exchange.headers, request_body=exchange.body, status=answer.status,
+                response_headers=answer.headers, response_body=answer.body, duration_ms=duration,
+                status_text=answer.reason, comment="; ".join(str(v) for v in found),
+                extra={"violations": record["violations"], **({"refusedByProxy": True} if exchange.refused else {})},
             ))
 
     # --- answers ----------------------------------------------------------------------
@@ -216,10 +281,12 @@ class Forwarder:
         return [payload]
 
     def _cors(self, environ: Environ) -> dict[str, str]:
+        return self._cors_for(environ.get("HTTP_ORIGIN"), environ.get("HTTP_HOST"))
+
+    def _cors_for(self, origin: str | None, host: str | None) -> dict[str, str]:
         cors = self.state.cors
         if cors is None:
             return {}
-        origin, host = environ.get("HTTP_ORIGIN"), environ.get("HTTP_HOST")
         headers = cors.headers(origin, host)
         if "Access-Control-Expose-Headers" in headers:
             headers["Access-Control-Expose-Headers"] += f", {CONTRACT_HEADER}"
@@ -243,6 +310,33 @@ class Forwarder:
         granted = cors.preflight_headers(origin, host, asked) if origin is not None else {}
         start_response(STATUS_LINES[204], [*granted.items(), ("Content-Length", "0")])
         return [b""]
+
+
+@dataclass
+class Exchange:
+    """One forwarded request on its way through the proxy."""
+
+    method: str
+    path: str
+    query_string: str
+    body: bytes
+    headers: list[tuple[str, str]]
+    key: str | None
+    at: float  # wall time it arrived
+    started: float  # perf_counter at arrival
+    query: list[tuple[str, str]]
+    routed: Any  # (operation, path params) from the spec, or None
+    content_type: str | None
+    target: str  # path and query as sent upstream
+    origin: str | None
+    host: str | None
+    answer: Answer | None = None
+    failed: bool = False
+    refused: ApiError | None = None
+    verdict: str = "unchecked"
+
+    def outgoing(self) -> tuple[str, str, dict[str, str], bytes]:
+        return self.method, self.target, forwarded_headers(self.headers), self.body
 
 
 def _path(environ: Environ) -> str:

@@ -48,11 +48,17 @@ class UpstreamClock:
         """Return the upstream's time for ``key`` at local wall time ``at`` (default: now)."""
         at = self.wall() if at is None else at
         reading = self.readings.get(key)
-        age = time.monotonic() - reading.taken if reading else None
-        limit = self.ttl if reading is None or reading.available else RETRY_UNAVAILABLE
-        if reading is None or fresh and reading.available or age is None or age > limit:
+        if self.stale(key) or fresh and reading is not None and reading.available:
             reading = self._read(key)
+        assert reading is not None
         return reading.now(at)
+
+    def stale(self, key: str) -> bool:
+        """Tell whether ``now(key)`` would read the upstream's clock (a blocking request)."""
+        reading = self.readings.get(key)
+        if reading is None:
+            return True
+        return time.monotonic() - reading.taken > (self.ttl if reading.available else RETRY_UNAVAILABLE)
 
     def forget(self) -> None:
         """Drop every reading (the clock was moved through the proxy)."""

@@ -10,6 +10,7 @@ a quick 502/504, never a hang.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from dataclasses import dataclass
 from io import BytesIO
@@ -17,7 +18,7 @@ from typing import Iterable
 
 import pycurl
 
-from wave_mock.errors import BadGateway, GatewayTimeout
+from wave_mock.errors import ApiError, BadGateway, GatewayTimeout
 
 # RFC 9110 7.6.1 hop-by-hop headers, plus what the proxy sets itself.
 HOP_BY_HOP = frozenset({
@@ -67,12 +68,38 @@ class Upstream:
         self._local = threading.local()
         self._handles: list[pycurl.Curl] = []
         self._lock = threading.Lock()
+        self._curl_loop: CurlLoop | None = None
 
     def send(self, method: str, path_and_query: str, headers: dict[str, str], body: bytes | None) -> Answer:
         """Send one request; raise ``BadGateway`` (502) or ``GatewayTimeout`` (504) when it fails."""
         curl = self._handle()
-        curl.reset()  # keeps the handle's open connections
-        received, lines = BytesIO(), []
+        received, lines = self._configure(curl, method, path_and_query, headers, body)
+        try:
+            curl.perform()
+        except pycurl.error as exc:
+            raise self._failure(exc.args[0], str(exc.args[1] if len(exc.args) > 1 else exc)) from None
+        return _answer(curl, lines, received)
+
+    async def send_async(self, method: str, path_and_query: str, headers: dict[str, str], body: bytes | None) -> Answer:
+        """``send`` on the running event loop: no thread waits for the upstream (see ``CurlLoop``)."""
+        loop = asyncio.get_running_loop()
+        if self._curl_loop is None or self._curl_loop.loop is not loop:
+            self._curl_loop = CurlLoop(loop)
+        curl = self._curl_loop.handle()
+        received, lines = self._configure(curl, method, path_and_query, headers, body)
+        error = await self._curl_loop.perform(curl)
+        try:
+            if error is not None:
+                raise self._failure(*error)
+            return _answer(curl, lines, received)
+        finally:
+            self._curl_loop.release(curl)
+
+    def _configure(self, curl: pycurl.Curl, method: str, path_and_query: str, headers: dict[str, str],
+                   body: bytes | None) -> tuple[BytesIO, list[bytes]]:
+        curl.reset()  # keeps the open connections
+        received: BytesIO = BytesIO()
+        lines: list[bytes] = []
         curl.setopt(pycurl.URL, self.root + path_and_query)
         curl.setopt(pycurl.NOSIGNAL, 1)
         curl.setopt(pycurl.CONNECTTIMEOUT_MS, int(min(self.timeout, 3.0) * 1000))
@@ -82,15 +109,12 @@ class Upstream:
         _set_method(curl, method, body)
         curl.setopt(pycurl.WRITEDATA, received)
         curl.setopt(pycurl.HEADERFUNCTION, lines.append)
-        try:
-            curl.perform()
-        except pycurl.error as exc:
-            code, message = exc.args[0], str(exc.args[1] if len(exc.args) > 1 else exc)
-            if code == pycurl.E_OPERATION_TIMEDOUT and not message.lower().startswith(("connection timed out", "failed to connect")):
-                raise GatewayTimeout(f"The upstream {self.root} did not answer within {self.timeout:g} s.") from None
-            raise BadGateway(f"The upstream {self.root} could not be reached or broke off its answer: {message[:200]}.") from None
-        status, reason, response_headers = _parse_head(lines)
-        return Answer(status or curl.getinfo(pycurl.RESPONSE_CODE), reason, response_headers, received.getvalue())
+        return received, lines
+
+    def _failure(self, code: int, message: str) -> ApiError:
+        if code == pycurl.E_OPERATION_TIMEDOUT and not message.lower().startswith(("connection timed out", "failed to connect")):
+            return GatewayTimeout(f"The upstream {self.root} did not answer within {self.timeout:g} s.")
+        return BadGateway(f"The upstream {self.root} could not be reached or broke off its answer: {message[:200]}.")
 
     def close(self) -> None:
         with self._lock:
@@ -105,6 +129,91 @@ class Upstream:
             with self._lock:
                 self._handles.append(curl)
         return curl
+
+
+class CurlLoop:
+    """libcurl's multi interface driven by an asyncio loop: many transfers at once, no threads.
+
+    libcurl says which sockets to watch (``M_SOCKETFUNCTION``) and when to wake it
+    (``M_TIMERFUNCTION``); the loop calls ``socket_action`` back. The multi handle keeps
+    the connections alive across transfers. Loop thread only.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.multi = pycurl.CurlMulti()
+        self.multi.setopt(pycurl.M_SOCKETFUNCTION, self._watch)
+        self.multi.setopt(pycurl.M_TIMERFUNCTION, self._wake_in)
+        self.timer: asyncio.TimerHandle | None = None
+        self.watched: dict[int, int] = {}  # fd -> what libcurl last asked to watch
+        self.idle: list[pycurl.Curl] = []
+        self.waiting: dict[pycurl.Curl, asyncio.Future[tuple[int, str] | None]] = {}
+
+    def handle(self) -> pycurl.Curl:
+        return self.idle.pop() if self.idle else pycurl.Curl()
+
+    def release(self, curl: pycurl.Curl) -> None:
+        self.idle.append(curl)
+
+    async def perform(self, curl: pycurl.Curl) -> tuple[int, str] | None:
+        """Run one configured transfer; return None, or libcurl's (error code, message)."""
+        done: asyncio.Future[tuple[int, str] | None] = self.loop.create_future()
+        self.waiting[curl] = done
+        self.multi.add_handle(curl)  # libcurl asks, through the timer, to be woken at once
+        try:
+            return await done
+        finally:
+            if self.waiting.pop(curl, None) is not None:  # cancelled before the end
+                self.multi.remove_handle(curl)
+
+    def _watch(self, what: int, fd: int, _multi: object, _data: object) -> None:
+        before = self.watched.get(fd, pycurl.POLL_REMOVE)
+        if what == before:
+            return
+        wants_in, wants_out = what in (pycurl.POLL_IN, pycurl.POLL_INOUT), what in (pycurl.POLL_OUT, pycurl.POLL_INOUT)
+        had_in, had_out = before in (pycurl.POLL_IN, pycurl.POLL_INOUT), before in (pycurl.POLL_OUT, pycurl.POLL_INOUT)
+        if had_in and not wants_in:
+            self.loop.remove_reader(fd)
+        if had_out and not wants_out:
+            self.loop.remove_writer(fd)
+        if wants_in and not had_in:
+            self.loop.add_reader(fd, self._act, fd, pycurl.CSELECT_IN)
+        if wants_out and not had_out:
+            self.loop.add_writer(fd, self._act, fd, pycurl.CSELECT_OUT)
+        if what == pycurl.POLL_REMOVE:
+            self.watched.pop(fd, None)
+        else:
+            self.watched[fd] = what
+
+    def _wake_in(self, milliseconds: int) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        if milliseconds >= 0:  # -1: no timeout wanted
+            self.timer = self.loop.call_later(milliseconds / 1000, self._act, pycurl.SOCKET_TIMEOUT, 0)
+
+    def _act(self, fd: int, events: int) -> None:
+        while self.multi.socket_action(fd, events)[0] == pycurl.E_CALL_MULTI_PERFORM:
+            pass
+        while True:
+            queued, ok, failed = self.multi.info_read()
+            for curl in ok:
+                self._finish(curl, None)
+            for curl, code, message in failed:
+                self._finish(curl, (code, message))
+            if not queued:
+                return
+
+    def _finish(self, curl: pycurl.Curl, error: tuple[int, str] | None) -> None:
+        self.multi.remove_handle(curl)
+        done = self.waiting.pop(curl, None)
+        if done is not None and not done.done():
+            done.set_result(error)
+
+
+def _answer(curl: pycurl.Curl, lines: list[bytes], received: BytesIO) -> Answer:
+    status, reason, headers = _parse_head(lines)
+    return Answer(status or curl.getinfo(pycurl.RESPONSE_CODE), reason, headers, received.getvalue())
 
 
 def _set_method(curl: pycurl.Curl, method: str, body: bytes | None) -> None:

@@ -40,6 +40,7 @@ class WsgiBridge:
 
     def __init__(self, app: WSGIApp, threads: int, body_timeout: float, max_body: int) -> None:
         self.app = app
+        self.answer_async = getattr(app, "answer_async", None)
         self.body_timeout = body_timeout
         self.max_body = max_body
         self.deadlines = Deadlines(tick=min(0.25, body_timeout / 4))
@@ -65,7 +66,12 @@ class WsgiBridge:
     async def __rsgi__(self, scope: Any, protocol: Any) -> None:
         environ = self.environ(scope)
         complete = await self.read_body(environ, protocol)
-        if self.pool is None:
+        # An app that can answer on the loop itself (the proxy's forwards: only the upstream is
+        # awaited) saves the hand-off to a thread; anything else it declines runs as WSGI.
+        answer = await self.answer_async(environ) if self.answer_async is not None and complete else None
+        if answer is not None:
+            status, headers, payload = answer
+        elif self.pool is None:
             status, headers, payload = self.call(environ)
         else:
             status, headers, payload = await asyncio.get_running_loop().run_in_executor(self.pool, self.call, environ)
