@@ -38,6 +38,7 @@ from wave_mock.metrics.dashboard import DASHBOARD_METRICS, Tally, UnknownMetric,
 from wave_mock.metrics.sessions import Interval, replay_columns
 from wave_mock.metrics.stream_index import QualityIndex, ViewingIndex, stream_body
 from wave_mock.metrics.dashboard_index import EventTimeIndex, ViewingSet
+from wave_mock.metrics.live_index import LiveDashboard
 from wave_mock.metrics.vector import SessionSet, viewing_at, window_counts
 from wave_mock.metrics.windows import (
     DASHBOARD_PERIODS,
@@ -339,6 +340,34 @@ def _memoise(index: TenantIndex, key: Any, body: dict[str, Any]) -> None:
     index.memo[key] = body
 
 
+def _live_dashboard(index: TenantIndex, now: float, period: str) -> dict[str, Any] | None:
+    """Return the body from the tenant's LiveDashboard, brought up to date (call under the lock).
+
+    None when it does not apply: rows came out of time order or were evicted (it is then
+    dropped, and rebuilt only by a second dashboard at one store version, as the indexes
+    of the full engine are), or the clock is behind the newest event.
+    """
+    snap = index.table.snapshot()
+    live = index.live
+    if live is False and _QUERIED not in index.memo:
+        return None
+    if live is None or live is False:
+        live = LiveDashboard.build(snap)
+    elif not live.extend(snap):
+        live = None
+    index.live = live if live is not None else False
+    if live is None or now < live.max_time:
+        return None
+    seconds = DASHBOARD_PERIODS[period]
+    win = window(now, seconds)
+    starts = bucket_starts(win, bucket_size(seconds))
+    edges = np.array(starts, "f8")
+    s = snap.strings
+    counts, event_counts = live.counts_index().counts(win.start, win.end, edges, s["name"], s["type"], s["platform"])
+    viewing, active = live.viewing(win.start, now, edges)
+    return _body(period, {**counts, "liveStreams": len(live.live), **viewing}, starts, event_counts, active)
+
+
 def dashboard_metrics(
     store: EventStore, tenant: str, now: float, period: str, metric: str | None = None
 ) -> dict[str, Any]:
@@ -350,6 +379,10 @@ def dashboard_metrics(
     with store.locked():
         index = store.tenant_index(tenant)
         body = index.memo.get(key) if index is not None else None
+        if index is not None and body is None:
+            body = _live_dashboard(index, now, period)
+            if body is not None:
+                _memoise(index, key, body)
         if index is not None and body is None:
             query = _take_dashboard(index, now)
     if index is None:
