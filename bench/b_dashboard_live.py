@@ -81,6 +81,11 @@ def timed(period, now):
     return (time.perf_counter() - t) * 1000
 
 first = timed("30d", clock[0] + 1)
+profile = sys.argv[4] == "1"
+if profile:
+    import cProfile, pstats
+    prof = cProfile.Profile()
+    prof.enable()
 res = {"1d": [], "30d": [], "unchanged": [], "append": []}
 for r in range(rounds):
     b = batch(100, 0.01)
@@ -92,6 +97,9 @@ for r in range(rounds):
     res[period].append(timed(period, now))
     res["unchanged"].append(timed(period, now + 0.3))
     clock[0] += 0.5
+if profile:
+    prof.disable()
+    pstats.Stats(prof, stream=sys.stderr).sort_stats("tottime").print_stats(18)
 
 def pct(xs, p):
     xs = sorted(xs)
@@ -104,12 +112,14 @@ print(json.dumps(out))
 """
 
 
-def run(src: Path, total: int, rounds: int) -> dict:
+def run(src: Path, total: int, rounds: int, profile: bool) -> dict:
     """Run one size with the wave-mock at ``src`` in a fresh interpreter."""
-    done = subprocess.run([sys.executable, "-c", WORKER, str(src), str(total), str(rounds)],
+    done = subprocess.run([sys.executable, "-c", WORKER, str(src), str(total), str(rounds), str(int(profile))],
                           capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(done.stderr[-2000:])
+    if profile:
+        print(done.stderr)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -117,6 +127,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", default="1000000", help="comma-separated sizes (e.g. 1000000,3000000,10000000)")
     parser.add_argument("--rounds", type=int, default=40, help="batches appended (and reads timed) per size")
+    parser.add_argument("--profile", action="store_true", help="cProfile the rounds (not the prefill); print the top")
     parser.add_argument("--baseline", type=Path, help="another build's src/ (e.g. /work/main/src), run side by side")
     opts = parser.parse_args()
     builds = [("this", Path(__file__).resolve().parent.parent / "src")]
@@ -126,7 +137,7 @@ def main() -> None:
           f"{'unchanged p50/p95':>18} {'append p50':>10} {'prefill':>8} {'first 30d':>9}")
     for total in (int(s) for s in opts.events.split(",")):
         for name, src in builds:
-            r = run(src, total, opts.rounds)
+            r = run(src, total, opts.rounds, opts.profile)
             print(f"{name:9} {r['events']:>9} {r['viewers']:>8} {r['1d'][0]:>8}/{r['1d'][1]:<8} "
                   f"{r['30d'][0]:>8}/{r['30d'][1]:<8} {r['unchanged'][0]:>8}/{r['unchanged'][1]:<9} "
                   f"{r['append'][0]:>10} {r['prefill_append_s']:>7}s {r['first_30d_ms']:>8}ms", flush=True)

@@ -18,11 +18,13 @@ earlier than the index, an eviction, or a clock behind the newest event make ``e
 
 from __future__ import annotations
 
+from itertools import accumulate
 from typing import Any
 
 import numpy as np
 
 from wave_mock.events import STREAM_ENDED, STREAM_STARTED, VIEWER_JOINED, VIEWER_LEFT
+from wave_mock.metrics.exact import fraction_bits, scaled
 from wave_mock.metrics.dashboard_index import EventTimeIndex, _per_bucket
 from wave_mock.metrics.vector import active_per_bucket, bucket_of, exact_sum
 from wave_mock.storage.columns import Snapshot
@@ -53,6 +55,109 @@ class Column:
         return self.data[: self.n]
 
 
+def _bits(values: list[float]) -> int:
+    return max((fraction_bits(v) for v in values), default=0)
+
+
+class Fenwick:
+    """Sums over index prefixes of Python ints, with point updates; grows by rebuilding."""
+
+    __slots__ = ("values", "tree")
+
+    def __init__(self) -> None:
+        self.values: list[int] = []
+        self.tree = [0]
+
+    def append(self, count: int) -> None:
+        """Add ``count`` zero values at the end."""
+        self.values.extend([0] * count)
+        if len(self.values) >= len(self.tree):
+            self._rebuild(max(1024, 2 * len(self.values)))
+
+    def _rebuild(self, capacity: int) -> None:
+        tree = [0] * (capacity + 1)
+        tree[1 : len(self.values) + 1] = self.values
+        for i in range(1, capacity + 1):
+            j = i + (i & -i)
+            if j <= capacity:
+                tree[j] += tree[i]
+        self.tree = tree
+
+    def add(self, index: int, value: int) -> None:
+        self.values[index] += value
+        tree, i = self.tree, index + 1
+        while i < len(tree):
+            tree[i] += value
+            i += i & -i
+
+    def prefix(self, stop: int) -> int:
+        """Return the sum of values[:stop]."""
+        tree, total = self.tree, 0
+        while stop > 0:
+            total += tree[stop]
+            stop -= stop & -stop
+        return total
+
+    def shift(self, bits: int) -> None:
+        self.values = [v << bits for v in self.values]
+        self.tree = [v << bits for v in self.tree]
+
+
+class ExactWatch:
+    """Exact sums for the watch time over any ``[lo, now]``, as integers scaled by ``2**bits``.
+
+    As ``ViewingIndex.watch_seconds``: when ``now <= 2 * lo`` every clipped duration is an
+    exact subtraction, so the sum splits into prefix sums of starts (start order = session
+    order), of closed ends (end order), and of closed sessions' starts by session (a Fenwick
+    tree: sessions close in any order).
+    """
+
+    def __init__(self) -> None:
+        self.bits = 0
+        self.starts = [0]  # prefix sums of every start, session order
+        self.ends = [0]  # prefix sums of closed ends, end order
+        self.closed_starts = Fenwick()  # scaled start of each closed session, by session
+        self.closed = Fenwick()  # 1 per closed session, by session
+
+    def _rescale(self, values: list[float]) -> None:
+        need = _bits(values)
+        if need > self.bits:
+            d, self.bits = need - self.bits, need
+            self.starts = [v << d for v in self.starts]
+            self.ends = [v << d for v in self.ends]
+            self.closed_starts.shift(d)
+
+    def add(self, starts: list[float], closed: list[tuple[int, float, float]]) -> None:
+        """Take new sessions' starts and the (session, start, end) of sessions just closed."""
+        self._rescale(starts + [e for _, _, e in closed])
+        bits = self.bits
+        self.starts.extend(accumulate((scaled(s, bits) for s in starts), initial=self.starts[-1]))
+        del self.starts[-len(starts) - 1]  # accumulate repeats the initial value
+        for fenwick in (self.closed_starts, self.closed):
+            fenwick.append(len(starts))
+        ends = [scaled(e, bits) for _, _, e in closed]
+        self.ends.extend(accumulate(ends, initial=self.ends[-1]))
+        del self.ends[-len(ends) - 1]
+        for session, start, _ in closed:
+            self.closed_starts.add(session, scaled(start, bits))
+            self.closed.add(session, 1)
+
+    def total(self, first: int, ended: int, n_open: int, lo: float, now: float) -> float:
+        """Return fsum of the clipped durations: ``first`` = sessions starting before lo,
+        ``ended`` = closed sessions ending before lo."""
+        n, n_closed = len(self.starts) - 1, len(self.ends) - 1
+        closed_inside = self.closed.prefix(n) - self.closed.prefix(first)  # closed, start >= lo
+        closed_inside_sum = self.closed_starts.prefix(n) - self.closed_starts.prefix(first)
+        open_inside = n - first - closed_inside
+        open_inside_sum = self.starts[n] - self.starts[first] - closed_inside_sum
+        across = n_closed - ended - closed_inside  # closed, start < lo <= end
+        bits = max(self.bits, fraction_bits(lo), fraction_bits(now))
+        d = bits - self.bits
+        total = ((self.ends[n_closed] - self.ends[ended] - closed_inside_sum - open_inside_sum) << d)
+        total += n_open * scaled(now, bits) - (across + n_open - open_inside) * scaled(lo, bits)
+        return total / (1 << bits)
+
+
 class LiveDashboard:
     """One tenant's dashboard state at the rows ``[first_row, end_row)`` (see the module doc)."""
 
@@ -68,6 +173,7 @@ class LiveDashboard:
         self.open: dict[int, dict[int, int]] = {}  # stream code -> viewer -> open session
         self.live: set[int] = set()  # streams live now
         self.n_open = 0
+        self.watch = ExactWatch()
 
     @classmethod
     def build(cls, snap: Snapshot) -> LiveDashboard | None:
@@ -113,7 +219,7 @@ class LiveDashboard:
         n_before = self.starts.n
         starts: list[float] = []
         viewers: list[int] = []
-        closed: list[tuple[int, float]] = []
+        closed: list[tuple[int, float]] = []  # (session, end)
         rows = zip(snap.cols["name"][idx].tolist(), snap.cols["stream"][idx].tolist(),
                    snap.cols["viewer"][idx].tolist(), snap.cols["time"][idx].tolist())
         for code, stream, viewer, t in rows:
@@ -147,9 +253,10 @@ class LiveDashboard:
             if first != k:
                 self.multi.extend([k] if first < 0 else [first, k])
                 self.first_session[viewer] = -1
-        ends = self.ends.data
+        ends, all_starts = self.ends.data, self.starts.data
         for session, t in closed:
             ends[session] = t
+        self.watch.add(starts, [(k, float(all_starts[k]), t) for k, t in closed])
         self.closed_ends.extend([t for _, t in closed])
         self.n_open += len(starts) - len(closed)
         # Concurrency just after each new start: later rows are all later in time, so final.
@@ -166,10 +273,14 @@ class LiveDashboard:
     def viewing(self, lo: float, now: float, edges: np.ndarray) -> tuple[dict[str, Any], list[int]]:
         """Return ``vector.viewing_at`` over ``[lo, now]`` (every replayed time is <= now)."""
         starts, ends, closed_ends = self.starts.view(), self.ends.view(), self.closed_ends.view()
-        overlap = ends >= lo
-        s, e = np.maximum(starts[overlap], lo), np.minimum(ends[overlap], now)
-        count = len(s)
-        watch = exact_sum(e - s)
+        first = int(np.searchsorted(starts, lo, side="left"))
+        ended = int(np.searchsorted(closed_ends, lo, side="left"))
+        count = len(closed_ends) - ended + self.n_open
+        if lo > 0 and now <= 2 * lo:
+            watch = self.watch.total(first, ended, self.n_open, lo, now)
+        else:  # clocks near the epoch: subtractions may round, so sum term by term
+            overlap = ends >= lo
+            watch = exact_sum(np.minimum(ends[overlap], now) - np.maximum(starts[overlap], lo))
         multi = self.multi.view()
         m_keep = ends[multi] >= lo
         m = multi[m_keep]
