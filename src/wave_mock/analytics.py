@@ -362,8 +362,7 @@ def _live_dashboard(index: TenantIndex, now: float, period: str) -> dict[str, An
     win = window(now, seconds)
     starts = bucket_starts(win, bucket_size(seconds))
     edges = np.array(starts, "f8")
-    s = snap.strings
-    counts, event_counts = live.counts_index().counts(win.start, win.end, edges, s["name"], s["type"], s["platform"])
+    counts, event_counts = live.counts(seconds, win.start, win.end, edges, snap.strings)
     viewing, active = live.viewing(win.start, now, edges)
     return _body(period, {**counts, "liveStreams": len(live.live), **viewing}, starts, event_counts, active)
 

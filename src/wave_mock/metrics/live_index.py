@@ -23,9 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from wave_mock.events import STREAM_ENDED, STREAM_STARTED, VIEWER_JOINED, VIEWER_LEFT
+from wave_mock.events import PLATFORMS, STREAM_ENDED, STREAM_STARTED, VIEWER_JOINED, VIEWER_LEFT
 from wave_mock.metrics.exact import fraction_bits, scaled
-from wave_mock.metrics.dashboard_index import EventTimeIndex, _per_bucket
+from wave_mock.metrics.dashboard import top_events
+from wave_mock.metrics.dashboard_index import _per_bucket
 from wave_mock.metrics.vector import active_per_bucket, bucket_of, exact_sum
 from wave_mock.storage.columns import Snapshot
 
@@ -158,6 +159,55 @@ class ExactWatch:
         return total / (1 << bits)
 
 
+_NONE = 2**62  # "no next row"
+
+
+def _tally(counts: np.ndarray, codes: np.ndarray, labels: int, sign: int = 1) -> np.ndarray:
+    """Return ``counts`` (padded to ``labels``) plus ``sign`` times the bincount of ``codes``."""
+    if len(counts) < labels:
+        counts = np.concatenate((counts, np.zeros(labels - len(counts), np.int64)))
+    if len(codes):
+        counts = counts + sign * np.bincount(codes, minlength=labels)
+    return counts
+
+
+def _named(counts: np.ndarray, labels: list[str]) -> dict[str, int]:
+    return {labels[k]: int(counts[k]) for k in np.flatnonzero(counts).tolist()}
+
+
+class WindowCounts:
+    """The count metrics of the events in rows ``[a, b)`` (time order), moved by deltas.
+
+    A window moving forward only loses rows at its start and gains rows at its end: each
+    tally changes by those rows' counts, and distinct viewers/sessions by the rows whose
+    previous occurrence leaves the window (``next`` pointers find them).
+    """
+
+    def __init__(self) -> None:
+        self.a = self.b = 0
+        self.tallies = {k: np.zeros(0, np.int64) for k in ("name", "type", "platform")}
+        self.distinct = {"viewer": 0, "session": 0}
+
+    def move(self, cols: dict[str, np.ndarray], a: int, b: int, labels: dict[str, int]) -> None:
+        """Slide to ``[a, b)``, which must not start or end before this window (or start after its end)."""
+        if b > self.b:
+            for key in self.tallies:
+                self.tallies[key] = _tally(self.tallies[key], cols[key][self.b : b], labels[key])
+            for key in self.distinct:
+                self.distinct[key] += int(np.count_nonzero(cols[f"prev_{key}"][self.b : b] < self.a))
+            self.b = b
+        if a > self.a:
+            for key in self.tallies:
+                self.tallies[key] = _tally(self.tallies[key], cols[key][self.a : a], labels[key], -1)
+            for key in self.distinct:
+                nexts = cols[f"next_{key}"][self.a : a]
+                self.distinct[key] += int(np.count_nonzero((nexts >= a) & (nexts < b))
+                                          - np.count_nonzero(cols[f"prev_{key}"][self.a : a] < self.a))
+            self.a = a
+        for key in self.tallies:  # new labels since the last move
+            self.tallies[key] = _tally(self.tallies[key], cols[key][:0], labels[key])
+
+
 class LiveDashboard:
     """One tenant's dashboard state at the rows ``[first_row, end_row)`` (see the module doc)."""
 
@@ -165,7 +215,9 @@ class LiveDashboard:
         self.first_row = self.end_row = first_row
         self.max_time = -np.inf
         self.cols = {k: Column(t) for k, t in (("time", "f8"), ("name", "i2"), ("type", "i2"), ("platform", "i1"),
-                                              ("prev_viewer", "i8"), ("prev_session", "i8"))}
+                                              ("prev_viewer", "i8"), ("prev_session", "i8"),
+                                              ("next_viewer", "i8"), ("next_session", "i8"))}
+        self.windows: dict[Any, WindowCounts] = {}  # per period
         self.last: dict[str, dict[int, int]] = {"viewer": {}, "session": {}}
         self.starts, self.ends, self.viewers = Column("f8"), Column("f8"), Column("i8")
         self.closed_ends, self.concurrency, self.multi = Column("f8"), Column("i8"), Column("i8")
@@ -209,6 +261,10 @@ class LiveDashboard:
                 prev.append(last.get(k, -1))
                 last[k] = pos
             cols[f"prev_{key}"].extend(prev)
+            cols[f"next_{key}"].extend(np.full(len(prev), _NONE))
+            prev_at = np.array(prev, np.int64)
+            has = prev_at >= 0
+            cols[f"next_{key}"].data[prev_at[has]] = np.arange(base, base + len(prev))[has]
 
     def _replay(self, snap: Snapshot, idx: np.ndarray) -> None:
         labels = snap.strings["name"]
@@ -265,10 +321,34 @@ class LiveDashboard:
         self.concurrency.extend(np.searchsorted(by_start, new, side="right")
                                 - np.searchsorted(closed_ends, new, side="right"))
 
-    def counts_index(self) -> EventTimeIndex:
-        c = self.cols
-        return EventTimeIndex(c["time"].view(), c["name"].view(), c["type"].view(), c["platform"].view(),
-                              c["prev_viewer"].view(), c["prev_session"].view())
+    def counts(
+        self, key: Any, lo: float, hi: float, edges: np.ndarray, strings: dict[str, list[str]],
+    ) -> tuple[dict[str, Any], list[int]]:
+        """Return ``vector.window_counts`` over ``[lo, hi]``, moving the window kept under ``key``."""
+        cols = {k: c.view() for k, c in self.cols.items()}
+        times = cols["time"]
+        a = int(times.searchsorted(lo, side="left"))
+        b = int(times.searchsorted(hi, side="right"))
+        held = self.windows.get(key)
+        if held is None or a < held.a or b < held.b or a > held.b:
+            held = self.windows[key] = WindowCounts()
+            held.a = held.b = a
+        held.move(cols, a, b, {k: len(strings[k]) for k in held.tallies})
+        by_name = _named(held.tallies["name"], strings["name"])
+        by_platform = {p: 0 for p in PLATFORMS}
+        by_platform.update(_named(held.tallies["platform"], strings["platform"]))
+        metrics = {
+            "totalEvents": b - a,
+            "uniqueUsers": held.distinct["viewer"],
+            "uniqueSessions": held.distinct["session"],
+            "streamsStarted": by_name.get(STREAM_STARTED, 0),
+            "eventsByType": dict(sorted(_named(held.tallies["type"], strings["type"]).items())),
+            "eventsByPlatform": by_platform,
+            "topEvents": top_events(by_name),  # type: ignore[arg-type]
+        }
+        # Bucket k holds times in [edges[k], edges[k+1]); the last one runs to hi.
+        bounds = np.append(times[a:b].searchsorted(edges[1:], side="left"), b - a)
+        return metrics, np.diff(bounds, prepend=0).tolist()
 
     def viewing(self, lo: float, now: float, edges: np.ndarray) -> tuple[dict[str, Any], list[int]]:
         """Return ``vector.viewing_at`` over ``[lo, now]`` (every replayed time is <= now)."""
