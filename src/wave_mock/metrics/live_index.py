@@ -18,7 +18,7 @@ earlier than the index, an eviction, or a clock behind the newest event make ``e
 
 from __future__ import annotations
 
-from itertools import accumulate
+from itertools import accumulate, repeat
 from typing import Any
 
 import numpy as np
@@ -26,7 +26,7 @@ import numpy as np
 from wave_mock.events import PLATFORMS, STREAM_ENDED, STREAM_STARTED, VIEWER_JOINED, VIEWER_LEFT
 from wave_mock.metrics.exact import fraction_bits, scaled
 from wave_mock.metrics.dashboard import top_events
-from wave_mock.metrics.dashboard_index import _per_bucket
+from wave_mock.metrics.dashboard_index import _per_bucket, _previous_same
 from wave_mock.metrics.vector import active_per_bucket, bucket_of, exact_sum
 from wave_mock.storage.columns import Snapshot
 
@@ -60,102 +60,39 @@ def _bits(values: list[float]) -> int:
     return max((fraction_bits(v) for v in values), default=0)
 
 
-class Fenwick:
-    """Sums over index prefixes of Python ints, with point updates; grows by rebuilding."""
-
-    __slots__ = ("values", "tree")
-
-    def __init__(self) -> None:
-        self.values: list[int] = []
-        self.tree = [0]
-
-    def append(self, count: int) -> None:
-        """Add ``count`` zero values at the end."""
-        self.values.extend([0] * count)
-        if len(self.values) >= len(self.tree):
-            self._rebuild(max(1024, 2 * len(self.values)))
-
-    def _rebuild(self, capacity: int) -> None:
-        tree = [0] * (capacity + 1)
-        tree[1 : len(self.values) + 1] = self.values
-        for i in range(1, capacity + 1):
-            j = i + (i & -i)
-            if j <= capacity:
-                tree[j] += tree[i]
-        self.tree = tree
-
-    def add(self, index: int, value: int) -> None:
-        self.values[index] += value
-        tree, i = self.tree, index + 1
-        while i < len(tree):
-            tree[i] += value
-            i += i & -i
-
-    def prefix(self, stop: int) -> int:
-        """Return the sum of values[:stop]."""
-        tree, total = self.tree, 0
-        while stop > 0:
-            total += tree[stop]
-            stop -= stop & -stop
-        return total
-
-    def shift(self, bits: int) -> None:
-        self.values = [v << bits for v in self.values]
-        self.tree = [v << bits for v in self.tree]
-
-
 class ExactWatch:
     """Exact sums for the watch time over any ``[lo, now]``, as integers scaled by ``2**bits``.
 
     As ``ViewingIndex.watch_seconds``: when ``now <= 2 * lo`` every clipped duration is an
-    exact subtraction, so the sum splits into prefix sums of starts (start order = session
-    order), of closed ends (end order), and of closed sessions' starts by session (a Fenwick
-    tree: sessions close in any order).
+    exact subtraction, and the clipped starts of the sessions meeting W are the starts from
+    lo on (all of them meet W) plus lo once per session from before lo still open at lo. So
+    the sum is two prefix sums that only append: starts in session (= start) order, and
+    closed ends in end order.
     """
 
     def __init__(self) -> None:
         self.bits = 0
         self.starts = [0]  # prefix sums of every start, session order
         self.ends = [0]  # prefix sums of closed ends, end order
-        self.closed_starts = Fenwick()  # scaled start of each closed session, by session
-        self.closed = Fenwick()  # 1 per closed session, by session
 
-    def _rescale(self, values: list[float]) -> None:
-        need = _bits(values)
+    def add(self, starts: list[float], ends: list[float]) -> None:
+        """Take new sessions' starts and the ends of sessions just closed."""
+        need = _bits(starts + ends)
         if need > self.bits:
             d, self.bits = need - self.bits, need
             self.starts = [v << d for v in self.starts]
             self.ends = [v << d for v in self.ends]
-            self.closed_starts.shift(d)
+        for sums, values in ((self.starts, starts), (self.ends, ends)):
+            sums.extend(accumulate((scaled(v, self.bits) for v in values), initial=sums[-1]))
+            del sums[-len(values) - 1]  # accumulate repeats the initial value
 
-    def add(self, starts: list[float], closed: list[tuple[int, float, float]]) -> None:
-        """Take new sessions' starts and the (session, start, end) of sessions just closed."""
-        self._rescale(starts + [e for _, _, e in closed])
-        bits = self.bits
-        self.starts.extend(accumulate((scaled(s, bits) for s in starts), initial=self.starts[-1]))
-        del self.starts[-len(starts) - 1]  # accumulate repeats the initial value
-        for fenwick in (self.closed_starts, self.closed):
-            fenwick.append(len(starts))
-        ends = [scaled(e, bits) for _, _, e in closed]
-        self.ends.extend(accumulate(ends, initial=self.ends[-1]))
-        del self.ends[-len(ends) - 1]
-        for session, start, _ in closed:
-            self.closed_starts.add(session, scaled(start, bits))
-            self.closed.add(session, 1)
-
-    def total(self, first: int, ended: int, n_open: int, lo: float, now: float) -> float:
-        """Return fsum of the clipped durations: ``first`` = sessions starting before lo,
-        ``ended`` = closed sessions ending before lo."""
+    def total(self, first: int, ended: int, count: int, n_open: int, lo: float, now: float) -> float:
+        """Return fsum of the clipped durations of the ``count`` sessions meeting ``[lo, now]``:
+        ``first`` sessions start before lo, ``ended`` closed ones end before lo."""
         n, n_closed = len(self.starts) - 1, len(self.ends) - 1
-        closed_inside = self.closed.prefix(n) - self.closed.prefix(first)  # closed, start >= lo
-        closed_inside_sum = self.closed_starts.prefix(n) - self.closed_starts.prefix(first)
-        open_inside = n - first - closed_inside
-        open_inside_sum = self.starts[n] - self.starts[first] - closed_inside_sum
-        across = n_closed - ended - closed_inside  # closed, start < lo <= end
         bits = max(self.bits, fraction_bits(lo), fraction_bits(now))
-        d = bits - self.bits
-        total = ((self.ends[n_closed] - self.ends[ended] - closed_inside_sum - open_inside_sum) << d)
-        total += n_open * scaled(now, bits) - (across + n_open - open_inside) * scaled(lo, bits)
+        total = (self.ends[n_closed] - self.ends[ended] - self.starts[n] + self.starts[first]) << (bits - self.bits)
+        total += n_open * scaled(now, bits) - (count - (n - first)) * scaled(lo, bits)
         return total / (1 << bits)
 
 
@@ -253,18 +190,24 @@ class LiveDashboard:
         cols, base = self.cols, self.cols["time"].n
         for key in ("time", "name", "type", "platform"):
             cols[key].extend(snap.cols[key][idx])
+        positions = np.arange(base, base + len(idx))
         for key in ("viewer", "session"):
             last = self.last[key]
-            keys = snap.cols[key][idx].tolist()
-            prev = []
-            for pos, k in enumerate(keys, base):
-                prev.append(last.get(k, -1))
-                last[k] = pos
+            keys = snap.cols[key][idx]
+            # Within the rows: numpy; the first of each key looks up the rows before.
+            prev = _previous_same(keys).astype(np.int64)
+            firsts = np.flatnonzero(prev < 0)
+            prev[prev >= 0] += base
+            if last:
+                prev[firsts] = list(map(last.get, keys[firsts].tolist(), repeat(-1, len(firsts))))
+            nexts = np.full(len(idx), -1, np.int64)
+            nexts[prev[prev >= base] - base] = positions[prev >= base]
+            ends = np.flatnonzero(nexts < 0)
+            last.update(zip(keys[ends].tolist(), positions[ends].tolist()))
             cols[f"prev_{key}"].extend(prev)
-            cols[f"next_{key}"].extend(np.full(len(prev), _NONE))
-            prev_at = np.array(prev, np.int64)
-            has = prev_at >= 0
-            cols[f"next_{key}"].data[prev_at[has]] = np.arange(base, base + len(prev))[has]
+            cols[f"next_{key}"].extend(np.full(len(idx), _NONE))
+            has = prev >= 0
+            cols[f"next_{key}"].data[prev[has]] = positions[has]
 
     def _replay(self, snap: Snapshot, idx: np.ndarray) -> None:
         labels = snap.strings["name"]
@@ -309,10 +252,10 @@ class LiveDashboard:
             if first != k:
                 self.multi.extend([k] if first < 0 else [first, k])
                 self.first_session[viewer] = -1
-        ends, all_starts = self.ends.data, self.starts.data
+        ends = self.ends.data
         for session, t in closed:
             ends[session] = t
-        self.watch.add(starts, [(k, float(all_starts[k]), t) for k, t in closed])
+        self.watch.add(starts, [t for _, t in closed])
         self.closed_ends.extend([t for _, t in closed])
         self.n_open += len(starts) - len(closed)
         # Concurrency just after each new start: later rows are all later in time, so final.
@@ -357,7 +300,7 @@ class LiveDashboard:
         ended = int(np.searchsorted(closed_ends, lo, side="left"))
         count = len(closed_ends) - ended + self.n_open
         if lo > 0 and now <= 2 * lo:
-            watch = self.watch.total(first, ended, self.n_open, lo, now)
+            watch = self.watch.total(first, ended, count, self.n_open, lo, now)
         else:  # clocks near the epoch: subtractions may round, so sum term by term
             overlap = ends >= lo
             watch = exact_sum(np.minimum(ends[overlap], now) - np.maximum(starts[overlap], lo))
