@@ -343,20 +343,18 @@ def _memoise(index: TenantIndex, key: Any, body: dict[str, Any]) -> None:
 def _live_dashboard(index: TenantIndex, now: float, period: str) -> dict[str, Any] | None:
     """Return the body from the tenant's LiveDashboard, brought up to date (call under the lock).
 
-    None when it does not apply: rows came out of time order or were evicted (it is then
-    dropped, and rebuilt only by a second dashboard at one store version, as the indexes
-    of the full engine are), or the clock is behind the newest event.
+    None when it does not apply: none was built, rows came out of time order or were
+    evicted (it is then dropped), or the clock is behind the newest event. Bringing it up
+    to date costs the rows stored since the last read; the body, a few bisects and the
+    rows that entered or left the window.
     """
-    snap = index.table.snapshot()
     live = index.live
-    if live is False and _QUERIED not in index.memo:
+    if not isinstance(live, LiveDashboard):
         return None
-    if live is None or live is False:
-        live = LiveDashboard.build(snap)
-    elif not live.extend(snap):
-        live = None
-    index.live = live if live is not None else False
-    if live is None or now < live.max_time:
+    snap = index.table.snapshot()
+    if not live.extend(snap):
+        index.live = live = False
+    if not live or now < live.max_time:
         return None
     seconds = DASHBOARD_PERIODS[period]
     win = window(now, seconds)
@@ -367,6 +365,34 @@ def _live_dashboard(index: TenantIndex, now: float, period: str) -> dict[str, An
     return _body(period, {**counts, "liveStreams": len(live.live), **viewing}, starts, event_counts, active)
 
 
+def _wants_live(index: TenantIndex) -> bool:
+    # Dropped ones are rebuilt by a second dashboard at one store version, as the full
+    # engine's indexes are: rows that keep coming out of order would otherwise rebuild it each time.
+    return index.live is None or (index.live is False and _QUERIED in index.memo)
+
+
+def _build_live(store: EventStore, tenant: str) -> None:
+    """Give the tenant a LiveDashboard if it wants one, built without the lock.
+
+    The first build replays every stored event (seconds at 1M), which ingestion must not
+    wait for; rows stored meanwhile are taken in once more without the lock, and the last
+    few by the read, under it.
+    """
+    with store.locked():
+        index = store.tenant_index(tenant)
+        if index is None or not _wants_live(index):
+            return
+        snap = index.table.snapshot()
+    live = LiveDashboard.build(snap)
+    with store.locked():
+        snap = index.table.snapshot()
+    if live is not None and not live.extend(snap):
+        live = None
+    with store.locked():
+        if store.tenant_index(tenant) is index and _wants_live(index):
+            index.live = live if live is not None else False
+
+
 def dashboard_metrics(
     store: EventStore, tenant: str, now: float, period: str, metric: str | None = None
 ) -> dict[str, Any]:
@@ -375,6 +401,7 @@ def dashboard_metrics(
     if metric is not None and metric not in DASHBOARD_METRICS:
         raise UnknownMetric(metric)
     key = ("dashboard", now, period)
+    _build_live(store, tenant)
     with store.locked():
         index = store.tenant_index(tenant)
         body = index.memo.get(key) if index is not None else None
