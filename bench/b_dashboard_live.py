@@ -9,7 +9,8 @@ Data shape (issue 19): 1,000 streams, all started; about one new distinct viewer
 for viewers already in; times rise with arrival over the 10 days before the clock. After the
 prefill, each round appends one batch of 100 events across the streams, then times a
 dashboard read (1d and 30d alternately) and the same read again with the clock moved on
-(nothing stored changed). Each size and each build runs in a fresh interpreter; the
+(nothing stored changed). "append" is ``store.append_batch`` of one batch; "RSS +first read"
+is what the first dashboard left resident (the indexes it built). Each size and each build runs in a fresh interpreter; the
 baseline's ``src`` goes first on its ``sys.path``.
 """
 
@@ -80,7 +81,15 @@ def timed(period, now):
     dashboard_metrics(store, "bench", now, period)
     return (time.perf_counter() - t) * 1000
 
+def rss_mb():
+    import gc
+    gc.collect()
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
+
+rss_before = rss_mb()
 first = timed("30d", clock[0] + 1)
+first_mb = rss_mb() - rss_before
 profile = sys.argv[4] == "1"
 if profile:
     import cProfile, pstats
@@ -105,7 +114,8 @@ def pct(xs, p):
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
 
-out = {"events": len(store), "viewers": serial[0], "prefill_append_s": round(append_s, 2), "first_30d_ms": round(first, 1)}
+out = {"events": len(store), "viewers": serial[0], "prefill_append_s": round(append_s, 2), "first_30d_ms": round(first, 1),
+       "first_read_mb": round(first_mb)}
 for k, xs in res.items():
     out[k] = [round(pct(xs, 50), 2), round(pct(xs, 95), 2)]
 print(json.dumps(out))
@@ -134,13 +144,13 @@ def main() -> None:
     if opts.baseline:
         builds.insert(0, ("baseline", opts.baseline.resolve()))
     print(f"{'build':9} {'events':>9} {'viewers':>8} {'read 1d p50/p95':>17} {'read 30d p50/p95':>17} "
-          f"{'unchanged p50/p95':>18} {'append p50':>10} {'prefill':>8} {'first 30d':>9}")
+          f"{'unchanged p50/p95':>18} {'append p50':>10} {'prefill':>8} {'first 30d':>9} {'RSS +first read':>15}")
     for total in (int(s) for s in opts.events.split(",")):
         for name, src in builds:
             r = run(src, total, opts.rounds, opts.profile)
             print(f"{name:9} {r['events']:>9} {r['viewers']:>8} {r['1d'][0]:>8}/{r['1d'][1]:<8} "
                   f"{r['30d'][0]:>8}/{r['30d'][1]:<8} {r['unchanged'][0]:>8}/{r['unchanged'][1]:<9} "
-                  f"{r['append'][0]:>10} {r['prefill_append_s']:>7}s {r['first_30d_ms']:>8}ms", flush=True)
+                  f"{r['append'][0]:>10} {r['prefill_append_s']:>7}s {r['first_30d_ms']:>8}ms {r['first_read_mb']:>12} MB", flush=True)
 
 
 if __name__ == "__main__":
