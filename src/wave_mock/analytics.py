@@ -19,6 +19,13 @@ this module snapshots the store under its lock, computes without it, and memoise
                               of events not after now: a moving clock skips the stream walk
                   (now, period) -> full dashboard body (at most 8; the rest is kept)
 
+    tenant        live        LiveDashboard (metrics/live_index.py): the dashboard's indexes,
+                              extended at each read by the rows stored since, while rows come
+                              in time order and none is evicted; it answers whenever the clock
+                              is not behind the newest event. Dropped (False) otherwise, and
+                              rebuilt (without the lock) by a second dashboard at one version.
+                              The indexes and memos above serve only what it cannot.
+
 The store bumps an index's version and clears its memo on every mutation; memos computed
 without the lock are installed only if the version is still the one they were computed
 from, so memoised answers always equal recomputation from scratch.

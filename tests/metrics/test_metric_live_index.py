@@ -60,7 +60,8 @@ def test_live_index_equals_plain_engine_with_appends_and_a_running_clock(seed: i
     seen += starts + prefill
     t = seen[-1].time - T0
     for _ in range(8):
-        batch = _batch(rng, ev, state, rng.randrange(1, 30), t + 0.25, rng.choice([0.25, 600.0]))
+        # A batch may start at the newest stored time: joins there extend the index, leaves drop it.
+        batch = _batch(rng, ev, state, rng.randrange(1, 30), t + rng.choice([0.0, 0.25]), rng.choice([0.25, 600.0]))
         store.append("t1", batch)
         seen += batch
         t = max(t, batch[-1].time - T0)
@@ -69,6 +70,26 @@ def test_live_index_equals_plain_engine_with_appends_and_a_running_clock(seed: i
     live = store.tenant_index("t1").live
     assert isinstance(live, LiveDashboard) and live.end_row == len(seen)  # positive control: it answered
     assert len(live.multi.view()) > 0 and live.n_open > 0
+
+
+def test_rows_at_the_newest_time_extend_the_index_unless_they_replay_first(ev: Builder) -> None:
+    store = EventStore()
+    seen = [ev("stream.started", 0), ev("viewer.joined", 10, viewer="a"), ev("viewer.joined", 20, viewer="b")]
+    store.append("t1", seen)
+    _check(store, seen, 20)
+    live = store.tenant_index("t1").live
+    tie = [ev("viewer.joined", 20, viewer="c"), ev("viewer.joined", 20, viewer="a", stream="s2")]
+    store.append("t1", tie)
+    seen += tie
+    _check(store, seen, 20)
+    assert store.tenant_index("t1").live is live and live.end_row == 5  # extended, not dropped
+    leave = [ev("viewer.left", 20, viewer="b")]  # replays before the joins at 20 already in
+    store.append("t1", leave)
+    seen += leave
+    assert dashboard_metrics(store, "t1", T0 + 20, "1d") == dashboard_from_events(seen, T0 + 20, "1d")
+    assert store.tenant_index("t1").live is False
+    _check(store, seen, 21)  # a second read at this version rebuilds it
+    assert isinstance(store.tenant_index("t1").live, LiveDashboard)
 
 
 def test_out_of_order_rows_and_evictions_fall_back_and_stay_equal() -> None:

@@ -18,13 +18,14 @@ earlier than the index, an eviction, or a clock behind the newest event make ``e
 
 from __future__ import annotations
 
-from itertools import accumulate, repeat
+from itertools import accumulate
 from typing import Any
 
 import numpy as np
 
 from wave_mock.events import PLATFORMS, STREAM_ENDED, STREAM_STARTED, VIEWER_JOINED, VIEWER_LEFT
 from wave_mock.metrics.exact import fraction_bits, scaled
+from wave_mock.metrics.keymap import MISSING, KeyMap
 from wave_mock.metrics.dashboard import top_events
 from wave_mock.metrics.dashboard_index import _per_bucket, _previous_same
 from wave_mock.metrics.vector import active_per_bucket, bucket_of, exact_sum
@@ -155,10 +156,10 @@ class LiveDashboard:
                                               ("prev_viewer", "i8"), ("prev_session", "i8"),
                                               ("next_viewer", "i8"), ("next_session", "i8"))}
         self.windows: dict[Any, WindowCounts] = {}  # per period
-        self.last: dict[str, dict[int, int]] = {"viewer": {}, "session": {}}
+        self.last = {"viewer": KeyMap(), "session": KeyMap()}  # key -> position of its latest event
         self.starts, self.ends, self.viewers = Column("f8"), Column("f8"), Column("i8")
         self.closed_ends, self.concurrency, self.multi = Column("f8"), Column("i8"), Column("i8")
-        self.first_session: dict[int, int] = {}  # viewer -> its first session (-1 once in multi)
+        self.first_session = KeyMap()  # viewer -> its first session (-1 once in multi)
         self.open: dict[int, dict[int, int]] = {}  # stream code -> viewer -> open session
         self.live: set[int] = set()  # streams live now
         self.n_open = 0
@@ -177,7 +178,7 @@ class LiveDashboard:
         times = snap.cols["time"][lo:]
         if not len(times):
             return True
-        if float(times.min()) <= self.max_time:
+        if not self._later(snap, times):
             return False
         idx = np.argsort(times, kind="stable") + lo
         self._events(snap, idx)
@@ -185,6 +186,20 @@ class LiveDashboard:
         self.end_row = snap.base + len(snap)
         self.max_time = float(times.max())
         return True
+
+    def _later(self, snap: Snapshot, times: np.ndarray) -> bool:
+        """Return whether rows with these times replay after every row taken in.
+
+        A row at the newest time already in may follow unless it is a leave or an end,
+        which replays before the rows at its time (and would close sessions whose
+        concurrency is already counted).
+        """
+        earliest = float(times.min())
+        if earliest != self.max_time:
+            return earliest > self.max_time
+        firsts = [c for c, name in enumerate(snap.strings["name"]) if name in _FIRST]
+        names = snap.cols["name"][len(snap) - len(times) :]
+        return not np.isin(names[times == earliest], firsts).any()
 
     def _events(self, snap: Snapshot, idx: np.ndarray) -> None:
         cols, base = self.cols, self.cols["time"].n
@@ -198,12 +213,12 @@ class LiveDashboard:
             prev = _previous_same(keys).astype(np.int64)
             firsts = np.flatnonzero(prev < 0)
             prev[prev >= 0] += base
-            if last:
-                prev[firsts] = list(map(last.get, keys[firsts].tolist(), repeat(-1, len(firsts))))
+            found = last.get(keys[firsts])
+            prev[firsts] = np.where(found == MISSING, -1, found)
             nexts = np.full(len(idx), -1, np.int64)
             nexts[prev[prev >= base] - base] = positions[prev >= base]
             ends = np.flatnonzero(nexts < 0)
-            last.update(zip(keys[ends].tolist(), positions[ends].tolist()))
+            last.set(keys[ends], positions[ends])
             cols[f"prev_{key}"].extend(prev)
             cols[f"next_{key}"].extend(np.full(len(idx), _NONE))
             has = prev >= 0
@@ -247,11 +262,19 @@ class LiveDashboard:
         self.starts.extend(starts)
         self.ends.extend(np.full(len(starts), np.inf))
         self.viewers.extend(viewers)
-        for k, viewer in enumerate(viewers, n_before):
-            first = self.first_session.setdefault(viewer, k)
-            if first != k:
-                self.multi.extend([k] if first < 0 else [first, k])
-                self.first_session[viewer] = -1
+        known = self.first_session.get(np.array(viewers, np.int64)).tolist()
+        firsts: dict[int, int] = {}  # this batch's writes
+        multi: list[int] = []
+        for k, (viewer, first) in enumerate(zip(viewers, known), n_before):
+            first = firsts.get(viewer, first)
+            if first == MISSING:
+                firsts[viewer] = k
+                continue
+            multi.extend([k] if first < 0 else [first, k])
+            firsts[viewer] = -1
+        self.multi.extend(multi)
+        self.first_session.set(np.fromiter(firsts, np.int64, len(firsts)),
+                               np.fromiter(firsts.values(), np.int64, len(firsts)))
         ends = self.ends.data
         for session, t in closed:
             ends[session] = t
