@@ -97,7 +97,7 @@ class ExactWatch:
         return total / (1 << bits)
 
 
-_NONE = 2**62  # "no next row"
+_NONE = 2**31 - 1  # "no next row"; positions are int32 (4 bytes an event less, each)
 
 
 def _tally(counts: np.ndarray, codes: np.ndarray, labels: int, sign: int = 1) -> np.ndarray:
@@ -153,8 +153,8 @@ class LiveDashboard:
         self.first_row = self.end_row = first_row
         self.max_time = -np.inf
         self.cols = {k: Column(t) for k, t in (("time", "f8"), ("name", "i2"), ("type", "i2"), ("platform", "i1"),
-                                              ("prev_viewer", "i8"), ("prev_session", "i8"),
-                                              ("next_viewer", "i8"), ("next_session", "i8"))}
+                                              ("prev_viewer", "i4"), ("prev_session", "i4"),
+                                              ("next_viewer", "i4"), ("next_session", "i4"))}
         self.windows: dict[Any, WindowCounts] = {}  # per period
         self.last = {"viewer": KeyMap(), "session": KeyMap()}  # key -> position of its latest event
         self.starts, self.ends, self.viewers = Column("f8"), Column("f8"), Column("i8")
@@ -178,7 +178,7 @@ class LiveDashboard:
         times = snap.cols["time"][lo:]
         if not len(times):
             return True
-        if not self._later(snap, times):
+        if not self._later(snap, times) or self.cols["time"].n + len(times) >= _NONE:
             return False
         idx = np.argsort(times, kind="stable") + lo
         self._events(snap, idx)
