@@ -19,6 +19,13 @@ this module snapshots the store under its lock, computes without it, and memoise
                               of events not after now: a moving clock skips the stream walk
                   (now, period) -> full dashboard body (at most 8; the rest is kept)
 
+    tenant        live        LiveDashboard (metrics/live_index.py): the dashboard's indexes,
+                              extended at each read by the rows stored since, while rows come
+                              in time order and none is evicted; it answers whenever the clock
+                              is not behind the newest event. Dropped (False) otherwise, and
+                              rebuilt (without the lock) by a second dashboard at one version.
+                              The indexes and memos above serve only what it cannot.
+
 The store bumps an index's version and clears its memo on every mutation; memos computed
 without the lock are installed only if the version is still the one they were computed
 from, so memoised answers always equal recomputation from scratch.
@@ -38,6 +45,7 @@ from wave_mock.metrics.dashboard import DASHBOARD_METRICS, Tally, UnknownMetric,
 from wave_mock.metrics.sessions import Interval, replay_columns
 from wave_mock.metrics.stream_index import QualityIndex, ViewingIndex, stream_body
 from wave_mock.metrics.dashboard_index import EventTimeIndex, ViewingSet
+from wave_mock.metrics.live_index import LiveDashboard
 from wave_mock.metrics.vector import SessionSet, viewing_at, window_counts
 from wave_mock.metrics.windows import (
     DASHBOARD_PERIODS,
@@ -339,6 +347,59 @@ def _memoise(index: TenantIndex, key: Any, body: dict[str, Any]) -> None:
     index.memo[key] = body
 
 
+def _live_dashboard(index: TenantIndex, now: float, period: str) -> dict[str, Any] | None:
+    """Return the body from the tenant's LiveDashboard, brought up to date (call under the lock).
+
+    None when it does not apply: none was built, rows came out of time order or were
+    evicted (it is then dropped), or the clock is behind the newest event. Bringing it up
+    to date costs the rows stored since the last read; the body, a few bisects and the
+    rows that entered or left the window.
+    """
+    live = index.live
+    if not isinstance(live, LiveDashboard):
+        return None
+    snap = index.table.snapshot()
+    if not live.extend(snap):
+        index.live = live = False
+    if not live or now < live.max_time:
+        return None
+    seconds = DASHBOARD_PERIODS[period]
+    win = window(now, seconds)
+    starts = bucket_starts(win, bucket_size(seconds))
+    edges = np.array(starts, "f8")
+    counts, event_counts = live.counts(seconds, win.start, win.end, edges, snap.strings)
+    viewing, active = live.viewing(win.start, now, edges)
+    return _body(period, {**counts, "liveStreams": len(live.live), **viewing}, starts, event_counts, active)
+
+
+def _wants_live(index: TenantIndex) -> bool:
+    # Dropped ones are rebuilt by a second dashboard at one store version, as the full
+    # engine's indexes are: rows that keep coming out of order would otherwise rebuild it each time.
+    return index.live is None or (index.live is False and _QUERIED in index.memo)
+
+
+def _build_live(store: EventStore, tenant: str) -> None:
+    """Give the tenant a LiveDashboard if it wants one, built without the lock.
+
+    The first build replays every stored event (seconds at 1M), which ingestion must not
+    wait for; rows stored meanwhile are taken in once more without the lock, and the last
+    few by the read, under it.
+    """
+    with store.locked():
+        index = store.tenant_index(tenant)
+        if index is None or not _wants_live(index):
+            return
+        snap = index.table.snapshot()
+    live = LiveDashboard.build(snap)
+    with store.locked():
+        snap = index.table.snapshot()
+    if live is not None and not live.extend(snap):
+        live = None
+    with store.locked():
+        if store.tenant_index(tenant) is index and _wants_live(index):
+            index.live = live if live is not None else False
+
+
 def dashboard_metrics(
     store: EventStore, tenant: str, now: float, period: str, metric: str | None = None
 ) -> dict[str, Any]:
@@ -347,9 +408,14 @@ def dashboard_metrics(
     if metric is not None and metric not in DASHBOARD_METRICS:
         raise UnknownMetric(metric)
     key = ("dashboard", now, period)
+    _build_live(store, tenant)
     with store.locked():
         index = store.tenant_index(tenant)
         body = index.memo.get(key) if index is not None else None
+        if index is not None and body is None:
+            body = _live_dashboard(index, now, period)
+            if body is not None:
+                _memoise(index, key, body)
         if index is not None and body is None:
             query = _take_dashboard(index, now)
     if index is None:

@@ -69,7 +69,7 @@ class TenantIndex:
     """
 
     __slots__ = ("table", "streams", "memo", "sessions", "version", "accepted", "rejected", "evicted",
-                 "dropping", "indexed_end")
+                 "dropping", "indexed_end", "live")
 
     def __init__(self, tenant: str) -> None:
         self.table = EventTable(tenant)
@@ -78,6 +78,9 @@ class TenantIndex:
         # Analytics' pre-sorted sessions of every stream; not cleared on change because its
         # key names the stream versions it was built from (see analytics.py).
         self.sessions: Any = None
+        # Analytics' LiveDashboard (None: none yet; False: dropped), extended by each read
+        # from the rows it has not seen; it checks eviction and order itself.
+        self.live: Any = None
         self.version = 0
         self.accepted = 0
         self.rejected = 0
