@@ -89,6 +89,11 @@ class ExchangeLog:
                 self._rings.pop(tenant, None)
 
 
+def has_request_id(headers: Iterable[tuple[str, str]]) -> bool:
+    """Tell whether an answer already carries an ``X-Request-Id`` (one relayed from elsewhere)."""
+    return any(name.lower() == "x-request-id" for name, _ in headers)
+
+
 class Stamp:
     """WSGI middleware: add ``X-Request-Id`` to every answer; log authenticated WAVE exchanges."""
 
@@ -110,7 +115,7 @@ class Stamp:
 
             def stamp(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
                 # An answer relayed from elsewhere (the proxy's upstream) keeps its own id.
-                if not any(name.lower() == "x-request-id" for name, _ in headers):
+                if not has_request_id(headers):
                     headers.append((REQUEST_ID, request_id))
                 return start_response(status, headers, exc_info)
 

@@ -26,7 +26,7 @@ from wave_mock.errors import ApiError, FieldError, OriginNotAllowed
 from wave_mock.har import Exchange as HarExchange, redact_text
 from wave_mock.http.accesslog import log_access, masked
 from wave_mock.http.browser import CorsPolicy
-from wave_mock.http.exchanges import REQUEST_ID, Stamp
+from wave_mock.http.exchanges import REQUEST_ID, Stamp, has_request_id
 from wave_mock.http.guard import Guard
 from wave_mock.http.helpers import STATUS_LINES, Environ, StartResponse
 from wave_mock.http.jsonbody import check_body_size
@@ -96,7 +96,7 @@ class ProxyApp(Stamp):
 
     async def answer_async(self, environ: Environ) -> tuple[int, list[tuple[str, str]], bytes] | None:
         answer = await self.forwarder.answer_async(environ)
-        if answer is not None and not any(name.lower() == "x-request-id" for name, _ in answer[1]):
+        if answer is not None and not has_request_id(answer[1]):
             answer[1].append((REQUEST_ID, self.request_id(environ)))
         return answer
 
@@ -136,7 +136,7 @@ class Forwarder:
             except ApiError as error:  # 502 / 504: the proxy's own answer
                 exchange.answer, exchange.failed = _answer_of(error), True
         status, headers, payload = self._finish(exchange)
-        self._log(environ, exchange, status)
+        self._log(exchange, status)
         start_response(STATUS_LINES.get(status, f"{status} UNKNOWN"), headers)
         return [payload]
 
@@ -164,7 +164,7 @@ class Forwarder:
         if key and self.state.clock.stale(key):  # a blocking read of /_mock/clock stays off the loop
             await asyncio.get_running_loop().run_in_executor(None, self.state.clock.now, key)
         answer = self._finish(exchange)
-        self._log(environ, exchange, answer[0])
+        self._log(exchange, answer[0])
         return answer
 
     def _prepare(self, environ: Environ, started: float, path: str) -> "Exchange":
@@ -212,7 +212,7 @@ class Forwarder:
         headers.extend(self._cors_for(exchange.origin, exchange.host).items())
         return answer.status, headers, answer.body
 
-    def _log(self, environ: Environ, exchange: "Exchange", status: int) -> None:
+    def _log(self, exchange: "Exchange", status: int) -> None:
         if self.state.access_log:
             log_access(exchange.method, f"{exchange.path}?{exchange.query_string}", status, exchange.started,
                        tenant_of(exchange.key) if exchange.key else None, self.state.keys,
@@ -270,13 +270,12 @@ class Forwarder:
     # --- answers ----------------------------------------------------------------------
 
     def _reply(self, environ: Environ, start_response: StartResponse, status: int, payload: bytes,
-               headers: list[tuple[str, str]], started: float, tenant: str | None = None, extra: str = "",
-               path: str | None = None) -> list[bytes]:
+               headers: list[tuple[str, str]], started: float) -> list[bytes]:
         headers = [*headers, ("Content-Length", str(len(payload)))]
         headers.extend(self._cors(environ).items())
         if self.state.access_log:
-            full_path = f"{path or _path(environ)}?{environ.get('QUERY_STRING', '')}"
-            log_access(environ["REQUEST_METHOD"], full_path, status, started, tenant, self.state.keys, extra)
+            full_path = f"{_path(environ)}?{environ.get('QUERY_STRING', '')}"
+            log_access(environ["REQUEST_METHOD"], full_path, status, started, None, self.state.keys)
         start_response(STATUS_LINES.get(status, f"{status} UNKNOWN"), headers)
         return [payload]
 
