@@ -192,3 +192,39 @@ def test_export_writes_json_lines_that_a_server_imports_back(tmp_path: Path) -> 
     second = _app(out).test_client()  # an export is a valid --data-file
     assert second.get("/_mock/events", headers=HEADERS).get_json()["events"] == before
     _close(second)
+
+
+def _stored(root_url: str) -> int:
+    response = requests.get(f"{root_url}/_mock/stats", headers=HEADERS, timeout=10)
+    assert response.status_code == 200
+    return response.json()["accepted"]
+
+
+def _demo_events() -> int:
+    return sum(1 for line in (Path(__file__).parents[2] / "fixtures" / "demo.jsonl").open() if line.strip())
+
+
+def test_load_with_a_data_file_seeds_the_demo_once_per_start_beside_the_durable_events(tmp_path: Path) -> None:
+    """The seed is not written to the data file: a restart neither doubles it nor loses it,
+    and the events a client posted survive beside it."""
+    args = ["--api-key", KEY, "--data-file", str(tmp_path / "events.db"), "--load", "demo", "--no-access-log"]
+    with MockServer(args) as first:
+        assert _stored(first.root_url) == _demo_events() > 0
+        one = {"eventType": "t", "eventName": "n", "sessionId": "posted"}
+        assert requests.post(f"{first.base_url}/analytics/events", json=one, headers=HEADERS, timeout=10).status_code == 200
+        assert _stored(first.root_url) == _demo_events() + 1
+    for _ in range(2):
+        with MockServer(args) as restarted:
+            assert _stored(restarted.root_url) == _demo_events() + 1
+            posted = requests.get(f"{restarted.root_url}/_mock/events", params={"sessionId": "posted"}, headers=HEADERS, timeout=10)
+            assert [e["event"]["sessionId"] for e in posted.json()["events"]] == ["posted"]
+
+
+def test_load_frozen_with_a_data_file_refreezes_the_clock_without_storing_again(tmp_path: Path) -> None:
+    args = ["--api-key", KEY, "--data-file", str(tmp_path / "events.db"), "--load", "demo", "--load-frozen", "--no-access-log"]
+    expected = orjson.loads((Path(__file__).parents[2] / "fixtures" / "demo.expected.json").read_bytes())["dashboards"]["1d"]
+    for _ in range(2):  # the first start is the positive control for the restart
+        with MockServer(args) as server:
+            assert _stored(server.root_url) == _demo_events()
+            dashboard = requests.get(f"{server.base_url}/analytics/dashboards", params={"period": "1d"}, headers=HEADERS, timeout=10)
+            assert dashboard.json() == expected
