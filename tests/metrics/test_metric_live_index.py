@@ -39,6 +39,9 @@ def _batch(rng: random.Random, ev: Builder, state: dict, size: int, t: float, st
             out.append(ev("stream.ended" if rng.random() < 0.5 else "stream.started", t, stream=stream))
         elif roll < 0.76:
             out.append(ev("page.viewed", t, viewer=rng.choice(state["viewers"]), stream=None))
+        elif roll < 0.78:  # lifecycle names about no stream: the replay must skip them
+            name = "viewer.joined" if rng.random() < 0.5 else "viewer.left"
+            out.append(ev(name, t, viewer=rng.choice(state["viewers"]), stream=None))
         else:
             out.append(ev("playback.rebuffer", t, viewer=rng.choice(state["viewers"]), stream=stream, durationMs=500))
     return out

@@ -32,6 +32,7 @@ from wave_mock.metrics.vector import active_per_bucket, bucket_of, exact_sum
 from wave_mock.storage.columns import Snapshot
 
 _FIRST = (VIEWER_LEFT, STREAM_ENDED)  # at equal times these replay first
+_LIFECYCLE = frozenset((VIEWER_JOINED, VIEWER_LEFT, STREAM_STARTED, STREAM_ENDED))  # the rows the replay reads
 
 
 class Column:
@@ -226,6 +227,10 @@ class LiveDashboard:
 
     def _replay(self, snap: Snapshot, idx: np.ndarray) -> None:
         labels = snap.strings["name"]
+        # Only session and stream lifecycle rows about a stream replay: most rows are neither,
+        # so filter them in numpy before the Python loop.
+        lifecycle = [c for c, name in enumerate(labels) if name in _LIFECYCLE]
+        idx = idx[np.isin(snap.cols["name"][idx], lifecycle) & (snap.cols["stream"][idx] >= 0)]
         names = snap.cols["name"][idx]
         first = [c for c, name in enumerate(labels) if name in _FIRST]
         order = np.lexsort((idx, ~np.isin(names, first), snap.cols["time"][idx]))
@@ -237,8 +242,6 @@ class LiveDashboard:
         rows = zip(snap.cols["name"][idx].tolist(), snap.cols["stream"][idx].tolist(),
                    snap.cols["viewer"][idx].tolist(), snap.cols["time"][idx].tolist())
         for code, stream, viewer, t in rows:
-            if stream < 0:
-                continue
             name = labels[code]
             if name == VIEWER_JOINED:
                 sessions = self.open.setdefault(stream, {})
