@@ -378,26 +378,29 @@ def _wants_live(index: TenantIndex) -> bool:
     return index.live is None or (index.live is False and _QUERIED in index.memo)
 
 
-def _build_live(store: EventStore, tenant: str) -> None:
-    """Give the tenant a LiveDashboard if it wants one, built without the lock.
+def _catch_up_live(store: EventStore, index: TenantIndex) -> None:
+    """Bring the tenant's LiveDashboard up to date without the store lock (hold ``index.live_lock``).
 
-    The first build replays every stored event (seconds at 1M), which ingestion must not
-    wait for; rows stored meanwhile are taken in once more without the lock, and the last
-    few by the read, under it.
+    Build it if the tenant wants one: the first build replays every stored event (seconds
+    at 1M). Otherwise take in the rows stored since the last read (a refresh every 2 s
+    during a load brings tens of thousands). Ingestion waits for neither: the rows stored
+    meanwhile are taken in by the read, under the lock.
     """
     with store.locked():
-        index = store.tenant_index(tenant)
-        if index is None or not _wants_live(index):
-            return
+        index.flush()
+        live, build = index.live, _wants_live(index)
         snap = index.table.snapshot()
-    live = LiveDashboard.build(snap)
-    with store.locked():
-        snap = index.table.snapshot()
+    if build:
+        live = LiveDashboard.build(snap)
+    elif not isinstance(live, LiveDashboard):
+        return
     if live is not None and not live.extend(snap):
         live = None
     with store.locked():
-        if store.tenant_index(tenant) is index and _wants_live(index):
+        if build and _wants_live(index):
             index.live = live if live is not None else False
+        elif not build and live is None:
+            index.live = False
 
 
 def dashboard_metrics(
@@ -408,19 +411,25 @@ def dashboard_metrics(
     if metric is not None and metric not in DASHBOARD_METRICS:
         raise UnknownMetric(metric)
     key = ("dashboard", now, period)
-    _build_live(store, tenant)
-    with store.locked():
-        index = store.tenant_index(tenant)
-        body = index.memo.get(key) if index is not None else None
-        if index is not None and body is None:
-            body = _live_dashboard(index, now, period)
-            if body is not None:
-                _memoise(index, key, body)
-        if index is not None and body is None:
-            query = _take_dashboard(index, now)
-    if index is None:
-        body = _empty_dashboard(now, period)
-    elif body is None:
+    while True:
+        with store.locked():
+            index = store.tenant_index(tenant)
+        if index is None:
+            return _reply(_empty_dashboard(now, period), metric)
+        with index.live_lock:
+            _catch_up_live(store, index)
+            with store.locked():
+                if store.tenant_index(tenant) is not index:
+                    continue  # reset meanwhile: read the new index
+                body = index.memo.get(key)
+                if body is None:
+                    body = _live_dashboard(index, now, period)
+                    if body is not None:
+                        _memoise(index, key, body)
+                if body is None:
+                    query = _take_dashboard(index, now)
+        break
+    if body is None:
         body, memos = _compute_dashboard(query, now, period)
         with store.locked():
             if query.views is not None:
@@ -430,5 +439,9 @@ def dashboard_metrics(
                 if query.views is not None and not query.scan:
                     index.sessions = query.held
                 _memoise(index, key, body)
+    return _reply(body, metric)
+
+
+def _reply(body: dict[str, Any], metric: str | None) -> dict[str, Any]:
     # A deep copy per call, so a caller that edits the body cannot corrupt the memo.
     return {"period": body["period"], "metrics": copy.deepcopy(select(body["metrics"], metric))}

@@ -79,6 +79,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = FastPath(app.wsgi_app, mock_state, app.config)
     app.wsgi_app = Guard(app.wsgi_app, mock_state, app.config)
     app.wsgi_app = Stamp(app.wsgi_app, mock_state.exchanges, mock_state.clocks.now)
+    app.is_slow_request = api.is_slow_request  # type: ignore[attr-defined]  # read by the server's bridge
     return app
 
 

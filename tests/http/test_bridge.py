@@ -4,6 +4,7 @@ in tests/reliability/test_stalled_clients.py and test_body_limit_chunked.py)."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 from wave_mock.http.helpers import BODY_TIMED_OUT
@@ -119,3 +120,48 @@ def test_thread_pool_answers_the_same() -> None:
     protocol = Protocol(b"abc")
     run(WsgiBridge(echo_app(seen), 4, 5, 100), Scope(("content-length", "3")), protocol)
     assert seen[0]["body"] == b"abc" and protocol.answer[2] == b"ok"
+
+
+def _gated_app(gate: "threading.Event", log: list[str]):  # type: ignore[no-untyped-def]
+    """A slow request waits (up to 2 s) for a fast one to have been answered."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        if environ["PATH_INFO"] == "/slow":
+            log.append("slow saw the fast one" if gate.wait(2) else "slow waited alone")
+        else:
+            gate.set()
+        start_response("200 OK", [])
+        return [b"ok"]
+
+    app.is_slow_request = lambda environ: environ["PATH_INFO"] == "/slow"  # type: ignore[attr-defined]
+    return app
+
+
+def _slow_then_fast(app: Any) -> None:
+    bridge = WsgiBridge(app, 1, 5, 100)
+    slow, fast = Scope(), Scope()
+    slow.method = fast.method = "GET"
+    slow.path, fast.path = "/slow", "/fast"
+    loop = asyncio.new_event_loop()
+    try:
+        bridge.__rsgi_init__(loop)
+
+        async def both() -> None:
+            await asyncio.gather(bridge.__rsgi__(slow, Protocol()), bridge.__rsgi__(fast, Protocol()))
+
+        loop.run_until_complete(both())
+    finally:
+        bridge.__rsgi_del__(loop)
+        loop.close()
+
+
+def test_a_slow_request_runs_off_the_loop_so_others_are_answered_meanwhile() -> None:
+    log: list[str] = []
+    _slow_then_fast(_gated_app(threading.Event(), log))
+    assert log == ["slow saw the fast one"]
+    # Control: the same app without the hint runs inline, and the fast request waits behind it.
+    log.clear()
+    app = _gated_app(threading.Event(), log)
+    del app.is_slow_request
+    _slow_then_fast(app)
+    assert log == ["slow waited alone"]

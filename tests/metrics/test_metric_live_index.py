@@ -5,6 +5,8 @@ the clock moving between reads (issue 19)."""
 from __future__ import annotations
 
 import random
+import threading
+from typing import Any
 
 import pytest
 
@@ -117,3 +119,71 @@ def test_out_of_order_rows_and_evictions_fall_back_and_stay_equal() -> None:
     now = max(e.time for e in seen) - T0
     _check(store, seen, now)
     _check(store, seen, now - 100)  # a clock behind the newest event: the full engine answers
+
+
+def test_ingest_goes_on_while_the_index_is_built_or_caught_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Building and extending the index run without the store lock: an append from another
+    thread completes while they are held up, and the read still equals the plain engine."""
+    rng, ev = random.Random(3), Builder()
+    state = {"n": 0, "viewers": [], "streams": 4}
+    store = EventStore()
+    seen = [ev("stream.started", -DAY + k, stream=f"s{k}") for k in range(4)] + _batch(rng, ev, state, 200, -DAY + 10, 60.0)
+    store.append("t1", seen)
+    held, appended = threading.Event(), threading.Event()
+    in_time: list[bool] = []  # per hold-up: did the append finish while the index waited?
+    real_extend = LiveDashboard.extend
+
+    def slow_extend(self: LiveDashboard, snap: Any) -> bool:
+        if not held.is_set():
+            held.set()
+            in_time.append(appended.wait(5))  # held up until the other thread's append is in
+        return real_extend(self, snap)
+
+    monkeypatch.setattr(LiveDashboard, "extend", slow_extend)
+    for phase in ("build", "catch up"):
+        held.clear()
+        appended.clear()
+        t = seen[-1].time - T0
+        batch = _batch(rng, ev, state, 20, t + 1, 1.0)
+        writer = threading.Thread(target=lambda: (held.wait(5), store.append("t1", batch), appended.set()))
+        writer.start()
+        body = dashboard_metrics(store, "t1", T0 + t + 100, "1d")
+        writer.join(5)
+        assert in_time == [True] * len(in_time) and in_time, phase
+        seen += batch
+        _check(store, seen, t + 100)
+        assert body["metrics"]["totalEvents"] == dashboard_from_events(seen, T0 + t + 100, "1d")["metrics"]["totalEvents"]
+    assert isinstance(store.tenant_index("t1").live, LiveDashboard)  # positive control: the index answered
+
+
+def test_concurrent_readers_and_writers_end_equal_to_the_plain_engine() -> None:
+    rng, ev = random.Random(11), Builder()
+    state = {"n": 0, "viewers": [], "streams": 6}
+    store = EventStore()
+    seen = [ev("stream.started", -DAY + k, stream=f"s{k}") for k in range(6)]
+    store.append("t1", seen)
+    batches, t = [], 0.0
+    for _ in range(60):
+        batch = _batch(rng, ev, state, 50, t, 1.0)
+        batches.append(batch)
+        t = batch[-1].time - T0 + 1
+    errors: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            for k in range(40):
+                dashboard_metrics(store, "t1", T0 + t + k, list(DASHBOARD_PERIODS)[k % len(DASHBOARD_PERIODS)])
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    for thread in readers:
+        thread.start()
+    for batch in batches:
+        store.append("t1", batch)
+        seen += batch
+    for thread in readers:
+        thread.join(60)
+    assert not errors
+    _check(store, seen, t + 50)
+    assert isinstance(store.tenant_index("t1").live, LiveDashboard)

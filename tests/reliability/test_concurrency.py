@@ -90,3 +90,38 @@ def test_concurrent_writes_store_every_event_once_and_reads_stay_consistent(serv
     # Writers 0, 4, 8 and 12 feed stream-0 with 2,500 sessions each, all closed by now.
     assert stream["totalViewers"] == 4 * EVENTS_PER_WRITER // 2
     assert stream["currentViewers"] == 0
+
+
+def test_dashboard_reads_on_the_default_single_thread_run_beside_ingest() -> None:
+    """One server thread (the default): dashboard reads go to a thread of their own, ingest stays
+    on the loop, and the numbers add up exactly: the demo's expected file plus what was posted."""
+    import json
+    from pathlib import Path
+
+    expected = json.loads((Path(__file__).parents[2] / "fixtures" / "demo.expected.json").read_text())
+    demo_1d = expected["dashboards"]["1d"]["metrics"]["totalEvents"]
+    posted, failures = 0, []
+    with MockServer(["--api-key", KEY, "--no-access-log", "--load", "demo", "--load-frozen"]) as running:
+        url = f"{running.base_url}/analytics/dashboards"
+        stop = threading.Event()
+
+        def read() -> None:
+            while not stop.is_set():
+                response = requests.get(url, params={"period": "1d"}, headers=AUTH, timeout=10)
+                if response.status_code != 200:
+                    failures.append(f"read {response.status_code}")
+
+        readers = [threading.Thread(target=read) for _ in range(2)]
+        for thread in readers:
+            thread.start()
+        session = requests.Session()
+        for k in range(40):
+            events = [{"eventType": "ui", "eventName": "ui.clicked", "sessionId": f"c{k}-{i}"} for i in range(25)]
+            response = session.post(f"{running.base_url}/analytics/events/batch", json={"events": events}, headers=AUTH, timeout=10)
+            posted += 25 if response.status_code == 200 else 0
+        stop.set()
+        for thread in readers:
+            thread.join(10)
+        final = requests.get(url, params={"period": "1d"}, headers=AUTH, timeout=10).json()
+    assert not failures and posted == 1000
+    assert final["metrics"]["totalEvents"] == demo_1d + posted

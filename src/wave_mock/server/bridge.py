@@ -46,6 +46,11 @@ class WsgiBridge:
         self.deadlines = Deadlines(tick=min(0.25, body_timeout / 4))
         # One thread: run the app on the loop itself (no hand-off; bench B1/B2).
         self.pool = ThreadPoolExecutor(threads, thread_name_prefix="wave-mock") if threads > 1 else None
+        # ...except the requests the app calls slow (dashboard reads: up to seconds at a
+        # million events): those run on a thread of their own, so ingestion on the loop
+        # only waits for the GIL's switch interval, never for a whole read (bench B3d).
+        self.is_slow = getattr(app, "is_slow_request", None)
+        self.slow_pool = ThreadPoolExecutor(1, thread_name_prefix="wave-mock-slow") if self.pool is None else None
         self.base: Environ = {
             "SCRIPT_NAME": "",
             "SERVER_SOFTWARE": "wave-mock (granian)",
@@ -60,8 +65,9 @@ class WsgiBridge:
         self.deadlines.start(loop)
 
     def __rsgi_del__(self, loop: Any) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
+        for pool in (self.pool, self.slow_pool):
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
 
     async def __rsgi__(self, scope: Any, protocol: Any) -> None:
         environ = self.environ(scope)
@@ -71,10 +77,12 @@ class WsgiBridge:
         answer = await self.answer_async(environ) if self.answer_async is not None and complete else None
         if answer is not None:
             status, headers, payload = answer
-        elif self.pool is None:
-            status, headers, payload = self.call(environ)
         else:
-            status, headers, payload = await asyncio.get_running_loop().run_in_executor(self.pool, self.call, environ)
+            pool = self.pool or (self.slow_pool if self.is_slow is not None and self.is_slow(environ) else None)
+            if pool is None:
+                status, headers, payload = self.call(environ)
+            else:
+                status, headers, payload = await asyncio.get_running_loop().run_in_executor(pool, self.call, environ)
         if not complete:
             headers.append(("Connection", "close"))  # unread bytes are left: this connection is done
         protocol.response_bytes(status, headers, payload)

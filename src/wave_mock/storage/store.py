@@ -69,7 +69,7 @@ class TenantIndex:
     """
 
     __slots__ = ("table", "streams", "memo", "sessions", "version", "accepted", "rejected", "evicted",
-                 "dropping", "indexed_end", "live")
+                 "dropping", "indexed_end", "live", "live_lock")
 
     def __init__(self, tenant: str) -> None:
         self.table = EventTable(tenant)
@@ -81,6 +81,9 @@ class TenantIndex:
         # Analytics' LiveDashboard (None: none yet; False: dropped), extended by each read
         # from the rows it has not seen; it checks eviction and order itself.
         self.live: Any = None
+        # Held by the reader that builds or extends ``live`` outside the store lock (ingest never
+        # takes it): readers take turns, writers go on.
+        self.live_lock = threading.Lock()
         self.version = 0
         self.accepted = 0
         self.rejected = 0
