@@ -22,17 +22,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-WORKER = r"""
-import json, random, sys, time
-sys.path.insert(0, sys.argv[1])
-from wave_mock.analytics import dashboard_metrics
-from wave_mock.events import make_events
-from wave_mock.storage.store import EventStore
-
-total, rounds, streams = int(sys.argv[2]), int(sys.argv[3]), 1000
+# The data shape, shared with b_ingest_pause.py (which runs it in its own process): ``body(k)``
+# is the k-th event of the run.
+AUDIENCE = r"""
+import random
+streams = 1000
 rng = random.Random(19)
-clock = [float(int(time.time()) - 10 * 86400)]
-step = 10 * 86400 / total  # prefill spans ten days
 joined: list[list[str]] = [[] for _ in range(streams)]
 serial = [0]
 
@@ -56,7 +51,19 @@ def body(k: int) -> dict:
     return {"eventType": "playback", "eventName": "playback.rebuffer", "sessionId": "s" + viewer, "userId": viewer,
             "platform": "android", "properties": {"streamId": sid, "durationMs": rng.randint(100, 8000)}}
 
-count = [0]
+"""
+
+WORKER = r"""
+import json, random, sys, time
+sys.path.insert(0, sys.argv[1])
+from wave_mock.analytics import dashboard_metrics
+from wave_mock.events import make_events
+from wave_mock.storage.store import EventStore
+
+total, rounds = int(sys.argv[2]), int(sys.argv[3])
+clock = [float(int(time.time()) - 10 * 86400)]
+step = 10 * 86400 / total  # prefill spans ten days
+""" + AUDIENCE + r"""count = [0]
 def batch(size: int, dt: float):
     bodies = [body(count[0] + k) for k in range(size)]
     times = []

@@ -34,7 +34,7 @@ from, so memoised answers always equal recomputation from scratch.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -347,27 +347,86 @@ def _memoise(index: TenantIndex, key: Any, body: dict[str, Any]) -> None:
     index.memo[key] = body
 
 
-def _live_dashboard(index: TenantIndex, now: float, period: str) -> dict[str, Any] | None:
-    """Return the body from the tenant's LiveDashboard, brought up to date (call under the lock).
+def _live_snapshot(index: TenantIndex, known: int, now: float) -> tuple[LiveDashboard, dict[str, list[str]], bool] | None:
+    """Bring the tenant's LiveDashboard up to date for a read at ``now`` (call under the store
+    lock, holding ``index.live_lock``); return it, the labels of its codes, and whether it
+    holds every stored row (see ``_rows_for``; ``known``: the rows before the read).
 
     None when it does not apply: none was built, rows came out of time order or were
-    evicted (it is then dropped), or the clock is behind the newest event. Bringing it up
-    to date costs the rows stored since the last read; the body, a few bisects and the
-    rows that entered or left the window.
+    evicted (it is then dropped), or the clock is behind the newest event.
     """
     live = index.live
     if not isinstance(live, LiveDashboard):
         return None
-    snap = index.table.snapshot()
+    snap, whole = _rows_for(index.table.snapshot(), live.end_row, known, now)
     if not live.extend(snap):
         index.live = live = False
     if not live or now < live.max_time:
         return None
+    return live, snap.strings, whole
+
+
+def _rows_for(snap: Snapshot, first: int, known: int, now: float) -> tuple[Snapshot, bool]:
+    """Return the rows from absolute row ``first`` on that a read at ``now`` takes in, and
+    whether they are all of them.
+
+    Every row stored before the read (below ``known``); of those stored since, the ones
+    before the first row later than ``now``: ingestion goes on during the read, stamping
+    rows after the read's clock, and one of those would make the live index decline. The
+    result is the store as it was at one moment during the read.
+    """
+    start = max(known, first, snap.base) - snap.base
+    later = np.flatnonzero(snap.cols["time"][start:] > now)
+    if not len(later):
+        return snap, True
+    cut = start + int(later[0])
+    return replace(snap, cols={key: col[:cut] for key, col in snap.cols.items()}), False
+
+
+_LIVE_COLUMNS = ("time", "name", "type", "platform", "viewer", "session", "stream")  # what LiveDashboard reads
+_COPY_ROWS = 1 << 17  # rows copied per hold of the store lock
+
+
+def _copy_rows(store: EventStore, index: TenantIndex, start: int, known: int, now: float) -> tuple[Snapshot, int] | None:
+    """Copy the columns LiveDashboard reads of rows ``start`` on (see ``_rows_for``), a block per
+    hold of the store lock; return them and the table's oldest live row (None: ``start`` was evicted).
+
+    Copies, not views: while a reader holds a view, a table that grows must move into fresh
+    memory instead of growing in place, and ingestion waited ~150 ms for that at a million rows.
+    """
+    parts: list[dict[str, np.ndarray]] = []
+    row = start
+    while True:
+        with store.locked():
+            index.flush(streams=False)
+            table = index.table
+            if table.first_row > start:
+                return None
+            snap = table.snapshot()
+            stop = min(table.end_row, row + _COPY_ROWS)
+            part = {key: snap.cols[key][row - snap.base : stop - snap.base].copy() for key in _LIVE_COLUMNS}
+            first_row, strings, end = snap.base, snap.strings, table.end_row
+            del snap
+        parts.append(part)
+        row = stop
+        if row == end or (row > known and bool((part["time"] > now).any())):
+            break
+    cols = {key: np.concatenate([part[key] for part in parts]) for key in _LIVE_COLUMNS}
+    rows = Snapshot(tenant=index.table.tenant, cols=cols, base=start, bodies=None, odd_ids={}, strings=strings)  # type: ignore[arg-type]
+    return _rows_for(rows, start, known, now)[0], first_row
+
+
+def _live_body(live: LiveDashboard, strings: dict[str, list[str]], now: float, period: str) -> dict[str, Any]:
+    """Return the dashboard body from an up-to-date LiveDashboard (holding ``index.live_lock``;
+    not the store lock: ingestion goes on, and only this reader's lock guards ``live``).
+
+    The cost is a few bisects and the rows that entered or left the window.
+    """
     seconds = DASHBOARD_PERIODS[period]
     win = window(now, seconds)
     starts = bucket_starts(win, bucket_size(seconds))
     edges = np.array(starts, "f8")
-    counts, event_counts = live.counts(seconds, win.start, win.end, edges, snap.strings)
+    counts, event_counts = live.counts(seconds, win.start, win.end, edges, strings)
     viewing, active = live.viewing(win.start, now, edges)
     return _body(period, {**counts, "liveStreams": len(live.live), **viewing}, starts, event_counts, active)
 
@@ -378,23 +437,27 @@ def _wants_live(index: TenantIndex) -> bool:
     return index.live is None or (index.live is False and _QUERIED in index.memo)
 
 
-def _catch_up_live(store: EventStore, index: TenantIndex) -> None:
+def _catch_up_live(store: EventStore, index: TenantIndex, known: int, now: float) -> None:
     """Bring the tenant's LiveDashboard up to date without the store lock (hold ``index.live_lock``).
 
     Build it if the tenant wants one: the first build replays every stored event (seconds
     at 1M). Otherwise take in the rows stored since the last read (a refresh every 2 s
-    during a load brings tens of thousands). Ingestion waits for neither: the rows stored
-    meanwhile are taken in by the read, under the lock.
+    during a load brings tens of thousands). Ingestion waits for neither: the rows are
+    copied a block at a time (``_copy_rows``), and those stored meanwhile are taken in by
+    the read, under the lock. ``known`` and ``now``: see ``_rows_for``.
     """
     with store.locked():
-        index.flush()
+        index.flush(streams=False)
         live, build = index.live, _wants_live(index)
-        snap = index.table.snapshot()
-    if build:
-        live = LiveDashboard.build(snap)
-    elif not isinstance(live, LiveDashboard):
+        start = index.table.first_row if build else getattr(live, "end_row", 0)
+    if not build and not isinstance(live, LiveDashboard):
         return
-    if live is not None and not live.extend(snap):
+    copied = _copy_rows(store, index, start, known, now)
+    if copied is None:
+        live = None
+    elif build:
+        live = LiveDashboard.build(*copied)
+    elif not live.extend(*copied):
         live = None
     with store.locked():
         if build and _wants_live(index):
@@ -413,21 +476,26 @@ def dashboard_metrics(
     key = ("dashboard", now, period)
     while True:
         with store.locked():
-            index = store.tenant_index(tenant)
+            index = store.tenant_index(tenant, streams=False)
+            known = index.table.end_row if index is not None else 0
         if index is None:
             return _reply(_empty_dashboard(now, period), metric)
         with index.live_lock:
-            _catch_up_live(store, index)
+            _catch_up_live(store, index, known, now)
             with store.locked():
-                if store.tenant_index(tenant) is not index:
+                if store.tenant_index(tenant, streams=False) is not index:
                     continue  # reset meanwhile: read the new index
-                body = index.memo.get(key)
-                if body is None:
-                    body = _live_dashboard(index, now, period)
-                    if body is not None:
-                        _memoise(index, key, body)
-                if body is None:
+                body, version = index.memo.get(key), index.version
+                held = _live_snapshot(index, known, now) if body is None else None
+                if body is None and held is None:
+                    index.flush()
                     query = _take_dashboard(index, now)
+            if held is not None:
+                live, strings, whole = held
+                body = _live_body(live, strings, now, period)
+                with store.locked():
+                    if whole and index.version == version:  # else the body is not the rows stored now
+                        _memoise(index, key, body)
         break
     if body is None:
         body, memos = _compute_dashboard(query, now, period)

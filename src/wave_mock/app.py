@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from wave_mock import ui
 from wave_mock.http import admin, api, home
+from wave_mock.http.offload import slow_request_test
 from wave_mock.auth import DEFAULT_DEV_KEY, KeyRing
 from wave_mock.http.browser import CorsPolicy
 from wave_mock.clock import Clock, TenantClocks
@@ -79,7 +80,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = FastPath(app.wsgi_app, mock_state, app.config)
     app.wsgi_app = Guard(app.wsgi_app, mock_state, app.config)
     app.wsgi_app = Stamp(app.wsgi_app, mock_state.exchanges, mock_state.clocks.now)
-    app.is_slow_request = api.is_slow_request  # type: ignore[attr-defined]  # read by the server's bridge
+    app.is_slow_request = slow_request_test(app)  # type: ignore[attr-defined]  # read by the server's bridge
     return app
 
 

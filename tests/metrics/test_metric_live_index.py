@@ -133,11 +133,11 @@ def test_ingest_goes_on_while_the_index_is_built_or_caught_up(monkeypatch: pytes
     in_time: list[bool] = []  # per hold-up: did the append finish while the index waited?
     real_extend = LiveDashboard.extend
 
-    def slow_extend(self: LiveDashboard, snap: Any) -> bool:
+    def slow_extend(self: LiveDashboard, snap: Any, first_row: int | None = None) -> bool:
         if not held.is_set():
             held.set()
             in_time.append(appended.wait(5))  # held up until the other thread's append is in
-        return real_extend(self, snap)
+        return real_extend(self, snap, first_row)
 
     monkeypatch.setattr(LiveDashboard, "extend", slow_extend)
     for phase in ("build", "catch up"):

@@ -77,22 +77,16 @@ def openapi_json() -> Response:
     return Response(state().spec.json_bytes, mimetype="application/json")
 
 
-_DASHBOARDS = "/analytics/dashboards"
 # The route table, top to bottom; endpoint names are the spec's operationIds.
 ROUTES: list[Route] = [
     ("POST", "/analytics/events", "trackEvent", track_event),
     ("POST", "/analytics/events/batch", "trackEventBatch", track_event_batch),
-    ("GET", _DASHBOARDS, "getDashboardMetrics", get_dashboard_metrics),
+    ("GET", "/analytics/dashboards", "getDashboardMetrics", get_dashboard_metrics),
     ("GET", "/analytics/stream/<stream_id>", "getStreamAnalytics", get_stream_analytics),
     ("GET", "/openapi.yaml", "openapiYaml", openapi_yaml),
     ("GET", "/openapi.json", "openapiJson", openapi_json),
 ]
 PUBLIC_ENDPOINTS = {"openapiYaml", "openapiJson"}
-
-
-def is_slow_request(environ: dict[str, Any]) -> bool:
-    """Tell the server which requests may take long: dashboard reads, under every prefix."""
-    return environ.get("REQUEST_METHOD") == "GET" and environ.get("PATH_INFO", "").rstrip("/").endswith(_DASHBOARDS)
 
 
 

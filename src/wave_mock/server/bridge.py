@@ -32,6 +32,7 @@ WSGIApp = Callable[[Environ, Callable[..., Any]], Iterable[bytes]]
 Answer = tuple[int, list[tuple[str, str]], bytes]
 
 _EMPTY = b""
+SLOW_THREADS = 4
 _NO_BODY = frozenset(("", "0"))
 
 
@@ -46,11 +47,13 @@ class WsgiBridge:
         self.deadlines = Deadlines(tick=min(0.25, body_timeout / 4))
         # One thread: run the app on the loop itself (no hand-off; bench B1/B2).
         self.pool = ThreadPoolExecutor(threads, thread_name_prefix="wave-mock") if threads > 1 else None
-        # ...except the requests the app calls slow (dashboard reads: up to seconds at a
-        # million events): those run on a thread of their own, so ingestion on the loop
-        # only waits for the GIL's switch interval, never for a whole read (bench B3d).
+        # ...except the requests the app calls slow (reads that grow with the data: a
+        # dashboard over a million events takes up to seconds): those run on threads of
+        # their own, so ingestion on the loop waits for the GIL's switch interval at most,
+        # never for a whole read (bench B3d). A few threads, so one long read does not
+        # queue the page's other reads behind it.
         self.is_slow = getattr(app, "is_slow_request", None)
-        self.slow_pool = ThreadPoolExecutor(1, thread_name_prefix="wave-mock-slow") if self.pool is None else None
+        self.slow_pool = ThreadPoolExecutor(SLOW_THREADS, thread_name_prefix="wave-mock-slow") if self.pool is None else None
         self.base: Environ = {
             "SCRIPT_NAME": "",
             "SERVER_SOFTWARE": "wave-mock (granian)",

@@ -71,8 +71,8 @@ class TenantIndex:
     __slots__ = ("table", "streams", "memo", "sessions", "version", "accepted", "rejected", "evicted",
                  "dropping", "indexed_end", "live", "live_lock")
 
-    def __init__(self, tenant: str) -> None:
-        self.table = EventTable(tenant)
+    def __init__(self, tenant: str, reserve: int = 1024) -> None:
+        self.table = EventTable(tenant, reserve)
         self.streams: dict[str, StreamIndex] = {}
         self.memo: dict[Any, Any] = {}
         # Analytics' pre-sorted sessions of every stream; not cleared on change because its
@@ -106,10 +106,11 @@ class TenantIndex:
         if self.dropping >= _FLUSH_ROWS:
             self._write()
 
-    def flush(self) -> None:
-        """Apply queued writes and bring the stream indexes up to date (call under the store lock)."""
+    def flush(self, streams: bool = True) -> None:
+        """Apply queued writes and (``streams``) bring the stream indexes up to date (call under the store lock)."""
         self._write()
-        self._index_streams()
+        if streams:
+            self._index_streams()
 
     def _write(self) -> None:
         """Commit staged rows, then drop queued evictions.
@@ -169,6 +170,24 @@ class TenantIndex:
         return len(self.table) + self.table.staged_rows - self.dropping
 
 
+_SCAN_ROWS = 65536  # rows filtered at a time, newest first, by ``_newest``
+
+
+def _newest(index: TenantIndex, rows: np.ndarray, limit: int | None, filters: tuple[Any, ...]) -> np.ndarray:
+    """Return the ``rows`` that match ``filters`` (see ``_select``), newest first: up to ``limit``
+    of them (None: all), filtering a block at a time from the newest, so the inspection
+    page's "latest 200" costs 200 rows, not the whole table, under the store lock."""
+    found: list[np.ndarray] = []
+    count, end = 0, len(rows)
+    while end > 0 and (limit is None or count < limit):
+        start = max(0, end - _SCAN_ROWS)
+        block = _select(index, rows[start:end], *filters)[::-1]
+        found.append(block)
+        count, end = count + len(block), start
+    out = np.concatenate(found) if found else rows[:0]
+    return out if limit is None else out[:limit]
+
+
 def _select(
     index: TenantIndex,
     rows: np.ndarray,
@@ -192,6 +211,9 @@ def _select(
     if since is not None:
         mask &= table.cols["time"][idx] >= since
     return rows[mask]
+
+
+_RESERVE_ROWS = 1 << 22  # at most ~4M rows reserved per tenant up front (a few hundred MB of address space)
 
 
 class EventStore:
@@ -218,7 +240,9 @@ class EventStore:
     def _tenant(self, tenant: str) -> TenantIndex:
         index = self._tenants.get(tenant)
         if index is None:
-            index = self._tenants[tenant] = TenantIndex(tenant)
+            # Room for every event the store may hold, once the tenant is big (address space,
+            # not memory: see EventTable).
+            index = self._tenants[tenant] = TenantIndex(tenant, min(self.max_events + _FLUSH_ROWS, _RESERVE_ROWS))
         return index
 
     def append(self, tenant: str, events: Sequence[Event]) -> None:
@@ -276,34 +300,41 @@ class EventStore:
         since: float | None = None,
         limit: int = 100,
     ) -> list[Event]:
-        """Return up to ``limit`` matching events, newest arrival first."""
+        """Return up to ``limit`` matching events, newest arrival first.
+
+        The rows are chosen and copied out under the lock; the events are rebuilt after it
+        (thousands of them take tens of ms, which ingestion need not wait for).
+        """
         with self._lock:
             index = self.tenant_index(tenant)
             if index is None or limit <= 0 or not len(index):
                 return []
             table = index.table
+            filters = (event_name, event_type, session_id, user_id, since)
+            # Hashed filters find candidates that the bodies then confirm: take them all.
+            wanted = limit if user_id is None and session_id is None else None
             if stream_id is not None:
                 stream = index.streams.get(stream_id)
                 if stream is None:
                     return []
-                rows = stream.rows.view()
+                rows = _newest(index, stream.rows.view(), wanted, filters)
             else:
-                rows = np.arange(table.first_row, table.end_row, dtype="i8")
-            rows = _select(index, rows, event_name, event_type, session_id, user_id, since)[::-1]
-            if user_id is None and session_id is None:
-                return table.events(rows[:limit])
-            out: list[Event] = []
-            # The columns hold hashes of these, and the viewer key equals userId only when one
-            # was sent: the rows are candidates, checked on the bodies a page at a time.
-            for start in range(0, len(rows), limit):
-                for e in table.events(rows[start : start + limit]):
-                    if (session_id is None or e.session == session_id) and (
-                        user_id is None or e.body.get("userId") == user_id
-                    ):
-                        out.append(e)
-                        if len(out) >= limit:
-                            return out
-            return out
+                rows = _newest(index, np.arange(table.first_row, table.end_row, dtype="i8"), wanted, filters)
+            picked = table.snapshot().gather(rows)
+        if user_id is None and session_id is None:
+            return picked.events()
+        out: list[Event] = []
+        # The columns hold hashes of these, and the viewer key equals userId only when one
+        # was sent: the rows are candidates, checked on the bodies a page at a time.
+        for start in range(0, len(picked), limit):
+            for e in picked.page(start, start + limit).events():
+                if (session_id is None or e.session == session_id) and (
+                    user_id is None or e.body.get("userId") == user_id
+                ):
+                    out.append(e)
+                    if len(out) >= limit:
+                        return out
+        return out
 
     def rejected(self, tenant: str, limit: int = 100) -> list[dict[str, Any]]:
         """Return up to ``limit`` journal entries of ``tenant``, newest first."""
@@ -359,12 +390,16 @@ class EventStore:
         with self._lock:
             return sorted(self._tenants)
 
-    def tenant_index(self, tenant: str) -> TenantIndex | None:
-        """Return a tenant's indexes, queued events flushed (hold ``locked()`` while reading them)."""
+    def tenant_index(self, tenant: str, streams: bool = True) -> TenantIndex | None:
+        """Return a tenant's indexes, queued events flushed (hold ``locked()`` while reading them).
+
+        ``streams=False`` leaves the stream indexes behind (grouping many new rows by stream
+        takes long): for readers that do not use them, such as the live dashboard.
+        """
         with self._lock:
             index = self._tenants.get(tenant)
             if index is not None:
-                index.flush()
+                index.flush(streams)
             return index
 
     def __len__(self) -> int:
