@@ -8,6 +8,7 @@ import random
 import threading
 from typing import Any
 
+import numpy as np
 import pytest
 
 from tests.metrics.metric_builders import T0, Builder
@@ -187,3 +188,65 @@ def test_concurrent_readers_and_writers_end_equal_to_the_plain_engine() -> None:
     assert not errors
     _check(store, seen, t + 50)
     assert isinstance(store.tenant_index("t1").live, LiveDashboard)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_small_pieces_and_copy_blocks_give_the_same_answers(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows taken in a few at a time (runs cut where the time rises) equal the plain engine."""
+    from wave_mock import analytics
+    from wave_mock.metrics import live_index
+
+    monkeypatch.setattr(live_index, "_PIECE", 7)
+    monkeypatch.setattr(analytics, "_COPY_ROWS", 5)
+    rng, ev = random.Random(seed), Builder()
+    state = {"n": 0, "viewers": [], "streams": 5}
+    store = EventStore()
+    seen = [ev("stream.started", -DAY + k, stream=f"s{k}") for k in range(5)] + _batch(rng, ev, state, 200, -DAY + 10, 0.5)
+    store.append("t1", seen)
+    t = seen[-1].time - T0
+    _check(store, seen, t)
+    # Cuts near rows 7 and 14, moved back to where the time rises (rows 3 and 13).
+    assert live_index._pieces(np.array([0.0] * 3 + [1.0] * 10 + [2.0] * 2)) == [(0, 3), (3, 13), (13, 15)]
+    for _ in range(4):
+        batch = _batch(rng, ev, state, 60, t, rng.choice([0.0, 0.25]))  # equal times within runs
+        store.append("t1", batch)
+        seen += batch
+        t = max(t, batch[-1].time - T0)
+        _check(store, seen, t + 1)
+    assert isinstance(store.tenant_index("t1").live, LiveDashboard)
+
+
+def test_rows_stamped_after_the_reads_clock_during_the_read_are_left_for_the_next(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ingestion goes on during a read and stamps rows after its clock: the read answers for
+    the rows before them (the store as it was at one moment), and remembers no answer."""
+    from wave_mock import analytics
+
+    rng, ev = random.Random(5), Builder()
+    state = {"n": 0, "viewers": [], "streams": 3}
+    store = EventStore()
+    seen = [ev("stream.started", -DAY + k, stream=f"s{k}") for k in range(3)] + _batch(rng, ev, state, 100, -DAY + 10, 60.0)
+    store.append("t1", seen)
+    now = seen[-1].time - T0 + 5
+    _check(store, seen, now)  # builds the index
+    before = list(seen)
+    during = _batch(rng, ev, state, 30, now - 2, 0.25)  # some at or before "now", then later ones
+    real_copy = analytics._copy_rows
+    calls = []
+
+    def copy_with_an_append(*args: Any) -> Any:
+        if not calls:
+            calls.append(1)
+            store.append("t1", during)
+        return real_copy(*args)
+
+    monkeypatch.setattr(analytics, "_copy_rows", copy_with_an_append)
+    body = dashboard_metrics(store, "t1", T0 + now, "1d")
+    on_time = [e for e in during if e.time <= T0 + now]
+    first_late = next(k for k, e in enumerate(during) if e.time > T0 + now)
+    assert 0 < first_late < len(during)  # positive control: the append straddles the clock
+    assert body == dashboard_from_events(before + during[:first_late], T0 + now, "1d")
+    # The live index answered (the full engine would have had to: a row later than the clock declines it).
+    assert store.tenant_index("t1").live.end_row == len(before) + first_late
+    seen = before + during
+    _check(store, seen, now)  # the next read at the same clock sees every row: nothing stale was remembered
+    assert on_time  # rows at or before the clock were stored during the read
