@@ -13,6 +13,7 @@ import numpy as np
 
 MISSING = -(2**62)  # what ``get`` answers for a key never set
 _FOLD = 65536  # recent writes kept in the dict before they are merged into the base
+_BULK = 4096  # a write of more keys is merged into the base directly
 
 
 class KeyMap:
@@ -39,7 +40,7 @@ class KeyMap:
 
     def set(self, keys: np.ndarray, values: np.ndarray) -> None:
         """Set ``keys[i]`` to ``values[i]`` (the last write of a repeated key wins)."""
-        if len(keys) > _FOLD:
+        if len(keys) > _BULK:  # a big write merges at once: a busy ``recent`` slows every ``get``
             self._fold(np.asarray(keys, np.int64), np.asarray(values, np.int64))
             return
         self.recent.update(zip(np.asarray(keys).tolist(), np.asarray(values).tolist()))
