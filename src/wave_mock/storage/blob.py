@@ -78,6 +78,8 @@ class ChunkedBlob:
             return starts, lengths
         origin = int(starts[0])
         span = int(starts[-1] + lengths[-1]) - origin
+        if not self.chunks and not span:
+            self._open_chunk(0)  # empty bodies still need a chunk to point into
         if self.chunks and span <= len(self.chunks[-1]) - self.fill:
             # The usual case (a batch into a chunk with room): one copy, one add.
             self.chunks[-1][self.fill : self.fill + span] = np.frombuffer(data, np.uint8, span, origin)
