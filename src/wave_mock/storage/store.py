@@ -242,7 +242,10 @@ class EventStore:
         if index is None:
             # Room for every event the store may hold, once the tenant is big (address space,
             # not memory: see EventTable).
-            index = self._tenants[tenant] = TenantIndex(tenant, min(self.max_events + _FLUSH_ROWS, _RESERVE_ROWS))
+            # A quarter more than that, as growth would leave: once full, evictions free the
+            # front, and the live rows move back only every max_events / 4 rows.
+            reserve = min(int(1.25 * self.max_events) + _FLUSH_ROWS, _RESERVE_ROWS)
+            index = self._tenants[tenant] = TenantIndex(tenant, reserve)
         return index
 
     def append(self, tenant: str, events: Sequence[Event]) -> None:
