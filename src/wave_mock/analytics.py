@@ -347,7 +347,9 @@ def _memoise(index: TenantIndex, key: Any, body: dict[str, Any]) -> None:
     index.memo[key] = body
 
 
-def _live_snapshot(index: TenantIndex, known: int, now: float) -> tuple[LiveDashboard, dict[str, list[str]], bool] | None:
+def _live_snapshot(
+    index: TenantIndex, known: int, now: float
+) -> tuple[LiveDashboard, dict[str, list[str]], bool] | None:
     """Bring the tenant's LiveDashboard up to date for a read at ``now`` (call under the store
     lock, holding ``index.live_lock``); return it, the labels of its codes, and whether it
     holds every stored row (see ``_rows_for``; ``known``: the rows before the read).
@@ -387,7 +389,9 @@ _LIVE_COLUMNS = ("time", "name", "type", "platform", "viewer", "session", "strea
 _COPY_ROWS = 1 << 17  # rows copied per hold of the store lock
 
 
-def _copy_rows(store: EventStore, index: TenantIndex, start: int, known: int, now: float) -> tuple[Snapshot, int] | None:
+def _copy_rows(
+    store: EventStore, index: TenantIndex, start: int, known: int, now: float
+) -> tuple[Snapshot, int] | None:
     """Copy the columns LiveDashboard reads of rows ``start`` on (see ``_rows_for``), a block per
     hold of the store lock; return them and the table's oldest live row (None: ``start`` was evicted).
 
@@ -412,7 +416,9 @@ def _copy_rows(store: EventStore, index: TenantIndex, start: int, known: int, no
         if row == end or (row > known and bool((part["time"] > now).any())):
             break
     cols = {key: np.concatenate([part[key] for part in parts]) for key in _LIVE_COLUMNS}
-    rows = Snapshot(tenant=index.table.tenant, cols=cols, base=start, bodies=None, odd_ids={}, strings=strings)  # type: ignore[arg-type]
+    # No bodies: the live index reads only these columns.
+    rows = Snapshot(tenant=index.table.tenant, cols=cols, base=start, bodies=None,  # type: ignore[arg-type]
+                    odd_ids={}, strings=strings)
     return _rows_for(rows, start, known, now)[0], first_row
 
 
@@ -480,34 +486,55 @@ def dashboard_metrics(
             known = index.table.end_row if index is not None else 0
         if index is None:
             return _reply(_empty_dashboard(now, period), metric)
-        with index.live_lock:
-            _catch_up_live(store, index, known, now)
-            with store.locked():
-                if store.tenant_index(tenant, streams=False) is not index:
-                    continue  # reset meanwhile: read the new index
-                body, version = index.memo.get(key), index.version
-                held = _live_snapshot(index, known, now) if body is None else None
-                if body is None and held is None:
-                    index.flush()
-                    query = _take_dashboard(index, now)
-            if held is not None:
-                live, strings, whole = held
-                body = _live_body(live, strings, now, period)
-                with store.locked():
-                    if whole and index.version == version:  # else the body is not the rows stored now
-                        _memoise(index, key, body)
-        break
+        answer = _read_live(store, tenant, index, key, known, now, period)
+        if answer is not None:
+            break
+    body, query = answer
     if body is None:
-        body, memos = _compute_dashboard(query, now, period)
-        with store.locked():
-            if query.views is not None:
-                _install(query.views)
-            if index.version == query.version:
-                index.memo.update(memos)
-                if query.views is not None and not query.scan:
-                    index.sessions = query.held
-                _memoise(index, key, body)
+        body = _read_full(store, index, query, key, now, period)
     return _reply(body, metric)
+
+
+def _read_live(
+    store: EventStore, tenant: str, index: TenantIndex, key: Any, known: int, now: float, period: str
+) -> tuple[dict[str, Any] | None, DashboardQuery | None] | None:
+    """Answer from the memo or the live index: (body, None), or (None, the full engine's query).
+
+    None when the tenant was reset meanwhile (read again). ``known``: see ``_rows_for``.
+    """
+    with index.live_lock:
+        _catch_up_live(store, index, known, now)
+        with store.locked():
+            if store.tenant_index(tenant, streams=False) is not index:
+                return None
+            body, version = index.memo.get(key), index.version
+            held = _live_snapshot(index, known, now) if body is None else None
+            if body is None and held is None:
+                index.flush()
+                return None, _take_dashboard(index, now)
+        if held is not None:
+            live, strings, whole = held
+            body = _live_body(live, strings, now, period)
+            with store.locked():
+                if whole and index.version == version:  # else the body is not the rows stored now
+                    _memoise(index, key, body)
+    return body, None
+
+
+def _read_full(
+    store: EventStore, index: TenantIndex, query: DashboardQuery, key: Any, now: float, period: str
+) -> dict[str, Any]:
+    """Answer with the full engine (outside the lock), keeping its indexes for the next read."""
+    body, memos = _compute_dashboard(query, now, period)
+    with store.locked():
+        if query.views is not None:
+            _install(query.views)
+        if index.version == query.version:
+            index.memo.update(memos)
+            if query.views is not None and not query.scan:
+                index.sessions = query.held
+            _memoise(index, key, body)
+    return body
 
 
 def _reply(body: dict[str, Any], metric: str | None) -> dict[str, Any]:
