@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -133,11 +134,17 @@ def test_kill_9_of_serve_takes_its_worker_down_and_frees_the_port() -> None:
 def test_sigterm_to_serve_alone_stops_the_worker_even_while_it_starts() -> None:
     """A stop asked while the worker loads the app used to be swallowed by it."""
     for delay in (0.5, 1.5, 3.0):
-        process = subprocess.Popen([*SERVE, "--port", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        log = tempfile.TemporaryFile()  # what the server said, for the failure message
+        process = subprocess.Popen([*SERVE, "--port", "0"], stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             time.sleep(delay)
             os.kill(process.pid, signal.SIGTERM)
-            process.wait(timeout=20)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                log.seek(0)
+                raise AssertionError(f"serve still running 20 s after SIGTERM at {delay}s; it said: "
+                                     f"{log.read()[-2000:]!r}") from None
             assert wait_until(lambda: _group_gone(process.pid), timeout=10), f"left running after SIGTERM at {delay}s"
         finally:
             try:
@@ -145,6 +152,7 @@ def test_sigterm_to_serve_alone_stops_the_worker_even_while_it_starts() -> None:
             except ProcessLookupError:
                 pass
             process.wait()
+            log.close()
 
 
 def _group_gone(group: int) -> bool:

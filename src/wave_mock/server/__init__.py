@@ -26,18 +26,19 @@ MAX_CONNECTIONS = 4096
 
 def app_from_env() -> WsgiBridge:
     """Build the app in the server's worker from the settings the CLI put in the environment."""
+    # The forked worker inherits the parent's SIGTERM handler, which only flags the parent's
+    # server object: a stop asked while the app loads was lost, and the parent waited for
+    # the worker forever. Until granian installs its own handlers, SIGTERM/SIGINT just end it.
+    # First thing, before the imports below: on a busy machine they take seconds.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    die_with_parent(int(os.environ[PARENT_ENV]))
     import importlib
     import logging
 
     from wave_mock.app import create_app
     from wave_mock.http.jsonbody import MAX_BODY_BYTES
 
-    # The forked worker inherits the parent's SIGTERM handler, which only flags the parent's
-    # server object: a stop asked while the app loads was lost, and the parent waited for
-    # the worker forever. Until granian installs its own handlers, SIGTERM/SIGINT just end it.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    die_with_parent(int(os.environ[PARENT_ENV]))
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     settings = json.loads(os.environ[CONFIG_ENV])
     factory = create_app
