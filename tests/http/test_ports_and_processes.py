@@ -168,3 +168,23 @@ def _pgid(pid: int) -> int | None:
         return os.getpgid(pid)
     except ProcessLookupError:
         return None
+
+
+def test_sigterm_stops_serve_even_when_its_launcher_blocked_the_signal() -> None:
+    """A blocked mask survives exec: serve used to stay deaf to SIGTERM (a full test run's
+    pytest process had it blocked, and the test above hung there)."""
+    block = lambda: signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # noqa: E731
+    process = subprocess.Popen([*SERVE, "--port", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True, preexec_fn=block)
+    try:
+        time.sleep(2.0)
+        assert process.poll() is None  # positive control: it started and runs
+        os.kill(process.pid, signal.SIGTERM)
+        process.wait(timeout=20)
+        assert wait_until(lambda: _group_gone(process.pid), timeout=10)
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait()

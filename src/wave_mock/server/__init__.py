@@ -49,6 +49,21 @@ def app_from_env() -> WsgiBridge:
     return WsgiBridge(app, settings["threads"], settings["body_timeout"], MAX_BODY_BYTES)
 
 
+def _accept_stop_signals() -> None:
+    """Let SIGTERM and SIGINT through even if whoever started us blocked or ignored them.
+
+    A blocked mask and an ignored signal survive exec, so a launcher's (a test runner's
+    threads, a supervisor) would make ``serve`` deaf to a stop until granian installs its
+    handlers, and a stop sent before then was lost.
+    """
+    stops = {signal.SIGTERM, signal.SIGINT}
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
+    for stop in stops:
+        if signal.getsignal(stop) is signal.SIG_IGN:
+            signal.signal(stop, signal.SIG_DFL if stop == signal.SIGTERM else signal.default_int_handler)
+
+
 def serve(
     config: dict[str, Any],
     sock: socket.socket,
@@ -67,6 +82,7 @@ def serve(
     from granian.constants import Interfaces, Loops, SSLProtocols
     from granian.http import HTTP1Settings
 
+    _accept_stop_signals()
     os.environ[CONFIG_ENV] = json.dumps({"config": config, "threads": threads, "body_timeout": body_timeout, "factory": factory})
     os.environ[PARENT_ENV] = str(os.getpid())
     connections = _raise_open_files_limit(MAX_CONNECTIONS)
