@@ -147,11 +147,7 @@ def test_sigterm_to_serve_alone_stops_the_worker_even_while_it_starts() -> None:
                                      f"{log.read()[-2000:]!r}") from None
             assert wait_until(lambda: _group_gone(process.pid), timeout=10), f"left running after SIGTERM at {delay}s"
         finally:
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            process.wait()
+            _kill_group(process)
             log.close()
 
 
@@ -183,8 +179,13 @@ def test_sigterm_stops_serve_even_when_its_launcher_blocked_the_signal() -> None
         process.wait(timeout=20)
         assert wait_until(lambda: _group_gone(process.pid), timeout=10)
     finally:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        process.wait()
+        _kill_group(process)
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    """Stop whatever the test started, whether or not it is still running."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
