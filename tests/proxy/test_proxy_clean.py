@@ -93,3 +93,31 @@ def test_bad_json_gets_the_mocks_4xx_not_a_5xx(clean: tuple[MockServer, ProxySer
                           headers={**AUTH, "Content-Type": "application/json"})
     assert reply.status_code == 400 and reply.json()["error"]["code"] == "validation_failed"
     assert reply.headers["X-Wave-Contract"] == "1 violation"
+
+
+def test_the_inspection_pages_own_requests_are_answered_but_not_counted(tmp_path: Path) -> None:
+    page = {**AUTH, "X-Wave-Mock-Inspector": "page"}  # what the page's api.js sends
+    har = tmp_path / "page.har"
+    with MockServer(["--api-key", KEY, "--no-access-log"]) as mock, ProxyServer(mock.base_url, ["--record", str(har)]) as proxy:
+        send_fixture(proxy.base_url)  # 2 exchanges, counted
+        for _ in range(3):
+            read = requests.get(f"{proxy.base_url}/analytics/dashboards", params={"period": "1d"}, headers=page, timeout=10)
+            assert read.status_code == 200 and read.headers["X-Wave-Contract"] == "ok"
+            assert read.json()["metrics"]["totalEvents"] == 12
+        streams = requests.get(f"{proxy.root_url}/_mock/streams", headers=page, timeout=10)
+        assert streams.status_code == 200
+        summary = requests.get(f"{proxy.root_url}/_mock/violations", headers=AUTH, timeout=10).json()["summary"]
+        assert summary["exchanges"] == 2
+        assert len(HarParser(json.loads(har.read_text(encoding="utf-8"))).har_data["entries"]) == 2
+        # Positive control: the same read without the mark is counted, recorded and compared.
+        requests.get(f"{proxy.base_url}/analytics/dashboards", params={"period": "1d"}, headers=AUTH, timeout=10)
+        summary = requests.get(f"{proxy.root_url}/_mock/violations", headers=AUTH, timeout=10).json()["summary"]
+        assert summary["exchanges"] == 3
+        assert len(HarParser(json.loads(har.read_text(encoding="utf-8"))).har_data["entries"]) == 3
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            history = requests.get(f"{proxy.root_url}/_mock/drift", headers=AUTH, timeout=10).json()["history"]
+            if history:
+                break
+            time.sleep(0.2)
+        assert len(history) == 1 and history[0]["status"] == "ok"

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
-from playwright.sync_api import Browser, expect
+import time
+from typing import Callable
 
-from tests.proxy.conftest import DefectServer, ProxyServer
+import pytest
+import requests
+from playwright.sync_api import Browser, Page, Response, expect
+
+from tests.proxy.conftest import AUTH, DefectServer, ProxyServer
 from tests.ui.proxy_screenshot import DEFECT, drive, show_contract
 from tests.ui.test_ui_browser import VIEWPORT, browser  # noqa: F401  (the module's Chromium fixture)
 
@@ -14,11 +18,25 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 
 def test_contract_panel_shows_the_violation_and_the_drift(browser: Browser) -> None:  # noqa: F811
     with DefectServer(DEFECT) as upstream, ProxyServer(upstream.base_url, ["--no-access-log"]) as proxy:
-        drive(proxy)
+        drive(proxy)  # 4 exchanges: the fixture's event and batch, the event without sessionId, the stream read
         page = browser.new_page(viewport=VIEWPORT)
+        reads: list[Response] = []
+        page.on("response", lambda r: reads.append(r) if "/analytics/dashboards" in r.url else None)
         show_contract(page, proxy)  # waits for "sessionId" and "upstream peakViewers 3; the same events give 1"
-        expect(page.locator("#contract-summary")).to_have_text("1 violation in 6 exchanges (documented view) · 1 drifting read")
+        _wait_for(page, lambda: len(reads) >= 2)  # the page has read through the proxy twice: its reads are not counted
+        summary = page.locator("#contract-summary")
+        expect(summary).to_have_text("1 violation in 4 exchanges (documented view) · 1 drifting read")
+        # Positive control: an exchange that is not the page's own shows on the page's next refresh.
+        requests.get(f"{proxy.base_url}/analytics/dashboards", params={"period": "1d"}, headers=AUTH, timeout=10)
+        expect(summary).to_have_text("1 violation in 5 exchanges (documented view) · 1 drifting read")
         page.close()
+
+
+def _wait_for(page: Page, condition: Callable[[], bool], seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        page.wait_for_timeout(100)  # not time.sleep: the page's events are dispatched while Playwright waits
+    assert condition()
 
 
 def test_the_mocks_own_page_has_no_contract_panel(browser: Browser) -> None:  # noqa: F811

@@ -57,6 +57,9 @@ DEFAULTS: dict[str, Any] = {
     "MAX_EVENTS": 1_000_000,
 }
 CONTRACT_HEADER = "X-Wave-Contract"
+# The inspection page marks its own requests: they are forwarded and checked, but kept out of the
+# ledger, the recording and the drift checks, so an open page does not count itself.
+INSPECTOR_ENVIRON = "HTTP_X_WAVE_MOCK_INSPECTOR"
 PREVIEW_CHARS = 4096
 WRITES = ("trackEvent", "trackEventBatch")
 
@@ -181,6 +184,7 @@ class Forwarder:
             routed=st.checker.route(environ["REQUEST_METHOD"], path), content_type=environ.get("CONTENT_TYPE"),
             target=quote(path, safe="/:@!$&'()*+,;=-._~%") + (f"?{query_string}" if query_string else ""),
             origin=environ.get("HTTP_ORIGIN"), host=environ.get("HTTP_HOST"),
+            inspector=INSPECTOR_ENVIRON in environ,
         )
         if exchange.key:
             st.keys.add(exchange.key)
@@ -202,11 +206,11 @@ class Forwarder:
                 found += st.checker.check_response(routed[0], answer.status, answer.header("content-type"), answer.body,
                                                    request_valid=not found)
         contract = {"exchange": next(st.ids), "violations": len(found)}
-        self._after(exchange.key, routed[0].operation_id if routed else None, routed[1] if routed else {},
-                    dict(exchange.query), exchange.body, answer, refused, contract, exchange.at, exchange.path)
+        self._after(exchange, contract)
         verdict = "unchecked" if routed is None else ("ok" if not found else f"{len(found)} violation{'s' if len(found) != 1 else ''}")
         exchange.verdict = verdict
-        self._keep(exchange, found, contract)
+        if not exchange.inspector:
+            self._keep(exchange, found, contract)
         headers = [(k, v) for k, v in answer.headers if not _dropped(k)]
         headers += [(CONTRACT_HEADER, verdict), ("Content-Length", str(len(answer.body)))]
         headers.extend(self._cors_for(exchange.origin, exchange.host).items())
@@ -218,27 +222,28 @@ class Forwarder:
                        tenant_of(exchange.key) if exchange.key else None, self.state.keys,
                        f"contract={exchange.verdict.replace(' ', '_')}")
 
-    def _after(self, key: str | None, operation: str | None, params: dict[str, str], query: dict[str, str], body: bytes,
-               answer: Answer, refused: ApiError | None, contract: dict[str, Any], at: float, path: str) -> None:
+    def _after(self, exchange: "Exchange", contract: dict[str, Any]) -> None:
         """Feed the shadow store and the drift checks; keep the proxy's view of the upstream's clock current."""
-        st = self.state
+        st, key, path, answer, refused = self.state, exchange.key, exchange.path, exchange.answer, exchange.refused
+        assert answer is not None
         if not key:
             return
+        operation = exchange.routed[0].operation_id if exchange.routed else None
         if path in ("/_mock/clock", "/_mock/reset") and 200 <= answer.status < 300:
             st.clock.forget()
             if path == "/_mock/reset":
                 st.shadow.reset(key)
             return
         if operation in WRITES:
-            parsed = parse_json(body)
+            parsed = parse_json(exchange.body)
             if refused is not None or answer.status >= 400:
                 reply = parse_json(answer.body) if refused is None else refused.to_json()
                 st.shadow.journal(st.shadow.tenant(key), operation, parsed, _errors_of(reply, answer.status), contract)
             elif 200 <= answer.status < 300 and isinstance(parsed, dict):
                 st.mark(st.shadow.accept(key, operation, parsed, parse_json(answer.body), contract), contract)
-        elif operation in (STREAM, DASHBOARD) and answer.status in (200, 404):
-            wanted = {k: v for k, v in query.items() if k in ("period", "metric")}
-            st.drift.schedule(key, operation, wanted, params.get("streamId"), answer, at)
+        elif operation in (STREAM, DASHBOARD) and answer.status in (200, 404) and not exchange.inspector:
+            wanted = {k: v for k, v in exchange.query if k in ("period", "metric")}
+            st.drift.schedule(key, operation, wanted, exchange.routed[1].get("streamId"), answer, exchange.at)
 
     def _keep(self, exchange: "Exchange", found: list[Violation], contract: dict[str, Any]) -> None:
         """Add the exchange to the ledger and the recording."""
@@ -329,6 +334,7 @@ class Exchange:
     target: str  # path and query as sent upstream
     origin: str | None
     host: str | None
+    inspector: bool = False  # sent by the inspection page itself
     answer: Answer | None = None
     failed: bool = False
     refused: ApiError | None = None

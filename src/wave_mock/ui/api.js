@@ -47,7 +47,8 @@ export class Api {
     for (const [name, value] of Object.entries(query || {})) {
       if (value !== "" && value !== null && value !== undefined) url.searchParams.set(name, value);
     }
-    const headers = { Accept: "application/json", Authorization: `Bearer ${this.key}` };
+    // The proxy keeps the page's own reads out of its contract ledger, so an open page does not count itself.
+    const headers = { Accept: "application/json", Authorization: `Bearer ${this.key}`, "X-Wave-Mock-Inspector": "page" };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     const response = await fetch(url, {
       method,
