@@ -22,16 +22,12 @@ CONFIG_ENV = "WAVE_MOCK_CONFIG"
 DEFAULT_BODY_TIMEOUT = 10.0
 # Connections served at once (granian holds one permit per open connection, idle or not).
 MAX_CONNECTIONS = 4096
+# Seconds a stopping worker gets before it is killed: a stop never waits on a stuck request.
+WORKER_STOP_GRACE = 10
 
 
 def app_from_env() -> WsgiBridge:
     """Build the app in the server's worker from the settings the CLI put in the environment."""
-    # The forked worker inherits the parent's SIGTERM handler, which only flags the parent's
-    # server object: a stop asked while the app loads was lost, and the parent waited for
-    # the worker forever. Until granian installs its own handlers, SIGTERM/SIGINT just end it.
-    # First thing, before the imports below: on a busy machine they take seconds.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
     die_with_parent(int(os.environ[PARENT_ENV]))
     import importlib
     import logging
@@ -64,6 +60,21 @@ def _accept_stop_signals() -> None:
             signal.signal(stop, signal.SIG_DFL if stop == signal.SIGTERM else signal.default_int_handler)
 
 
+def _end_a_starting_worker_on_stop_signals() -> None:
+    """Make SIGTERM/SIGINT end the forked worker until granian installs its own handlers.
+
+    The worker is forked with granian's parent handler, which only flags the parent's copy of
+    the server: a stop that reached it during granian's start-up (before the app even loads)
+    was swallowed, and the parent then waited for it forever. Resetting them at the fork
+    itself leaves no window.
+    """
+    def reset() -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+    os.register_at_fork(after_in_child=reset)
+
+
 def serve(
     config: dict[str, Any],
     sock: socket.socket,
@@ -83,6 +94,7 @@ def serve(
     from granian.http import HTTP1Settings
 
     _accept_stop_signals()
+    _end_a_starting_worker_on_stop_signals()
     os.environ[CONFIG_ENV] = json.dumps({"config": config, "threads": threads, "body_timeout": body_timeout, "factory": factory})
     os.environ[PARENT_ENV] = str(os.getpid())
     connections = _raise_open_files_limit(MAX_CONNECTIONS)
@@ -95,6 +107,7 @@ def serve(
         factory=True,
         loop=Loops.asyncio,
         backpressure=connections,
+        workers_kill_timeout=WORKER_STOP_GRACE,
         # Headers (and an idle keep-alive connection's next request) get the body's deadline.
         http1_settings=HTTP1Settings(header_read_timeout=int(body_timeout * 1000)),
         log_access=False,
