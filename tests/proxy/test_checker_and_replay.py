@@ -31,6 +31,15 @@ def test_differences_compare_integers_exactly_and_floats_within_tolerance() -> N
     assert [d.metric for d in differences(upstream, shadow, tolerance=0.001)] == ["peakViewers", "avgWatchTime"]
 
 
+def test_top_events_are_compared_by_name_not_by_position() -> None:
+    shadow = {"metrics": {"topEvents": [{"eventName": "a", "count": 5}, {"eventName": "b", "count": 4}]}}
+    swapped = {"metrics": {"topEvents": [{"eventName": "b", "count": 5}, {"eventName": "a", "count": 4}]}}
+    found = differences(swapped, shadow, tolerance=0.01)  # by position every count would match
+    assert sorted(str(d) for d in found) == ["upstream metrics.topEvents[a].count 4; the same events give 5",
+                                             "upstream metrics.topEvents[b].count 5; the same events give 4"]
+    assert differences(shadow, shadow, tolerance=0.01) == []  # control: the same list is no drift
+
+
 def test_replay_exits_non_zero_naming_each_violation(tmp_path: Path) -> None:
     bad = Exchange(started=0.0, method="POST", url="http://up/api/v1/analytics/events", request_headers=JSON,
                    request_body=json.dumps({"eventType": "ui", "eventName": "x"}).encode(), status=200,

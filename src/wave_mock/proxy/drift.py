@@ -49,7 +49,7 @@ class Difference:
 
 
 def numbers(body: Any, prefix: str = "") -> Numbers:
-    """Flatten a body's numeric leaves; timeseries items are named by their ``start``.
+    """Flatten a body's numeric leaves; timeseries items are named by their ``start``, top events by name.
 
     >>> numbers({"peakViewers": 3, "quality": {"avgBitrate": 2.5}, "live": True})
     {'peakViewers': 3, 'quality.avgBitrate': 2.5}
@@ -62,7 +62,8 @@ def numbers(body: Any, prefix: str = "") -> Numbers:
     if isinstance(body, list):
         out = {}
         for index, item in enumerate(body):
-            name = item.get("start", index) if isinstance(item, dict) else index
+            # By name, not position: two counts swapped between events would compare equal by position.
+            name = (item.get("start") or item.get("eventName") or index) if isinstance(item, dict) else index
             out.update(numbers(item, f"{prefix}[{name}]"))
         return out
     if isinstance(body, (int, float)) and not isinstance(body, bool):
