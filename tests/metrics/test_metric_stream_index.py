@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from tests.metrics.metric_builders import T0, Builder, build_history
 
 from wave_mock.events import Event, make_event
-from wave_mock.metrics.exact import ExactPrefix, to_float
+from wave_mock.metrics.exact import ExactPrefix, fraction_bits, fraction_bits_of, scaled, scaled_all, to_float
+from wave_mock.metrics.live_index import ExactWatch
 from wave_mock.metrics.sessions import order_key, replay
 from wave_mock.metrics.stream import stream_from_events
 from wave_mock.metrics.stream_index import QualityIndex, ViewingIndex, stream_body
@@ -166,3 +167,32 @@ def test_exact_prefix_notices_when_the_scaled_values_would_overflow_int64() -> N
     prefix = ExactPrefix.of(np.array(values))
     assert to_float(prefix.total(0, 2000, prefix.bits), prefix.bits) == math.fsum(values)
     assert to_float(prefix.total(100, 1900, prefix.bits), prefix.bits) == math.fsum(values[100:1900])
+
+
+@settings(derandomize=True, max_examples=200, deadline=None)
+@given(st.lists(samples, max_size=40), st.integers(0, 12))
+def test_vector_scaling_equals_the_per_value_scaling(values: list[float], extra: int) -> None:
+    # The per-value functions read Python's exact as_integer_ratio; the vector ones frexp.
+    array = np.array(values, "f8")
+    bits = fraction_bits_of(array)
+    assert bits == max((fraction_bits(v) for v in values), default=0)
+    got = scaled_all(array, bits + extra)
+    wanted = [scaled(v, bits + extra) for v in values]
+    if got is None:  # refused only when a scaled value would pass 62 bits
+        assert max(wanted) >= 2**62
+    else:
+        assert got.tolist() == wanted
+
+
+@settings(derandomize=True, max_examples=100, deadline=None)
+@given(st.lists(st.lists(samples, max_size=8), max_size=6))
+def test_exact_watch_sums_of_starts_and_ends_equal_fsum_over_any_additions(batches: list[list[float]]) -> None:
+    watch, starts, ends = ExactWatch(), [], []
+    for k, batch in enumerate(batches):  # starts and ends arrive in any split
+        watch.add(batch if k % 2 else [], [] if k % 2 else batch)
+        (starts if k % 2 else ends).extend(batch)
+    # With no open session and lo = now = 0, total() is the sum of every closed end minus every start.
+    n, closed = len(starts), len(ends)
+    got = watch.total(0, 0, n, 0, 0.0, 0.0)
+    assert got == math.fsum(ends + [-s for s in starts])
+    assert closed == len(watch.ends) - 1 and n == len(watch.starts) - 1

@@ -33,6 +33,31 @@ def scaled(x: float, bits: int) -> int:
     return num << (bits - den.bit_length() + 1)
 
 
+def _digits(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return integer digits and powers with ``values == digits * 2**powers`` exactly."""
+    mantissa, exponent = np.frexp(values)
+    return (mantissa * 2.0**53).astype(np.int64), exponent.astype(np.int64) - 53
+
+
+def fraction_bits_of(values: np.ndarray) -> int:
+    """Return the largest ``fraction_bits`` of finite ``values`` (0 when empty)."""
+    digits, powers = _digits(values)
+    lowest = np.frexp((digits & -digits).astype("f8"))[1] - 1  # trailing zero bits (0 for 0.0)
+    return max(0, int((-powers - lowest)[digits != 0].max(initial=0)))
+
+
+def scaled_all(values: np.ndarray, bits: int) -> np.ndarray | None:
+    """Return ``values * 2**bits`` as int64, exactly; None when one would not fit in 62 bits.
+
+    ``bits`` must be at least ``fraction_bits_of(values)``.
+    """
+    digits, powers = _digits(values)
+    shift = powers + bits  # value * 2**bits == digits * 2**shift, exactly
+    if int(shift[digits != 0].max(initial=0)) > 62 - 53:  # a zero fits whatever its power
+        return None
+    return np.where(shift >= 0, digits << np.clip(shift, 0, 63), digits >> np.clip(-shift, 0, 63))
+
+
 def to_float(total: int, bits: int) -> float:
     """Return ``total / 2**bits`` correctly rounded (Python's int / int rounds once, like fsum)."""
     return total / (1 << bits)
@@ -57,14 +82,10 @@ class ExactPrefix:
         values = np.asarray(values, "f8")
         if len(values) < 64:  # numpy's per-call cost would outweigh the loop
             return cls._of_floats(values.tolist())
-        mantissa, exponent = np.frexp(values)
-        digits = (mantissa * 2.0**53).astype(np.int64)  # exact: value == digits * 2**(exponent - 53)
-        lowest = np.frexp((digits & -digits).astype("f8"))[1] - 1  # trailing zero bits (0 for 0.0)
-        bits = max(0, int((53 - exponent - lowest)[digits != 0].max(initial=0)))
-        shift = exponent.astype(np.int64) - 53 + bits  # value * 2**bits == digits * 2**shift, exactly
-        if int(shift.max()) > 62 - 53:
+        bits = fraction_bits_of(values)
+        scaled = scaled_all(values, bits)
+        if scaled is None:
             return cls._of_floats(values.tolist())
-        scaled = np.where(shift >= 0, digits << np.maximum(shift, 0), digits >> np.clip(-shift, 0, 63))
         # Summed as floats: an int64 sum would itself wrap around before the check could see it.
         if float(np.abs(scaled).sum(dtype="f8")) < 2.0**62:  # the running sums cannot overflow int64
             return cls(np.concatenate(([0], np.cumsum(scaled))), bits)
