@@ -118,6 +118,18 @@ def test_har_holds_the_exchanges_with_keys_redacted(server: MockServer) -> None:
     assert other["log"]["entries"] == []
 
 
+def test_the_inspection_pages_own_reads_stay_out_of_the_har(server: MockServer) -> None:
+    fill(server)
+    page = {**auth(), "X-Wave-Mock-Inspector": "page"}  # what the page's api.js sends
+    for path in ("/analytics/dashboards?period=1d", "/analytics/stream/str_1?period=24h"):
+        assert requests.get(f"{server.base_url}{path}", headers=page).status_code == 200
+    har = lambda: requests.get(f"{server.root_url}/_mock/events?format=har", headers=auth()).json()["log"]["entries"]  # noqa: E731
+    assert [e["request"]["method"] for e in har()] == ["POST", "POST"]  # fill's two, not the page's reads
+    # Positive control: the same read without the mark is logged.
+    requests.get(f"{server.base_url}/analytics/dashboards?period=1d", headers=auth())
+    assert [e["request"]["method"] for e in har()] == ["POST", "POST", "GET"]
+
+
 def app(**config: Any):
     return create_app({"API_KEYS": [KEY], "ADMIN_TOKEN": ADMIN, **config})
 

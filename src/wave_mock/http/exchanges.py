@@ -8,7 +8,7 @@ the finished request already holds (its environ, the answer's headers and bytes)
 a record into a ``har.Exchange`` happens at export time. The byte bound counts the bodies
 only; each record adds about 5 KB on top (tracemalloc, a fast-path POST). Only
 authenticated WAVE requests are recorded (the views put the tenant on the environ), so a
-request belongs to exactly one tenant.
+request belongs to exactly one tenant; the inspection page's own are not.
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ REQUEST_ID = "X-Request-Id"
 MAX_INCOMING_ID = 128  # a client's own id is echoed when it is this short and printable
 DEFAULT_EXCHANGES = 1000  # per tenant; ``serve --exchanges``
 MAX_TENANT_BYTES = 32 * 1024 * 1024  # bodies kept per tenant, so 1,000 full batches cannot fill memory
+# The inspection page marks its own requests (``X-Wave-Mock-Inspector``): they are answered but
+# not logged, so a page left open does not fill the log of what the app sent.
+INSPECTOR_ENVIRON = "HTTP_X_WAVE_MOCK_INSPECTOR"
 
 
 class Record(NamedTuple):
@@ -134,7 +137,7 @@ class Stamp:
         started = time.perf_counter()
         result = self.app(environ, stamp)
         tenant = environ.get(TENANT_KEY)
-        if tenant is None:
+        if tenant is None or INSPECTOR_ENVIRON in environ:
             return result
         payload = _drain(result)
         duration = (time.perf_counter() - started) * 1000

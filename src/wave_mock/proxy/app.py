@@ -26,7 +26,7 @@ from wave_mock.errors import ApiError, FieldError, OriginNotAllowed
 from wave_mock.har import Exchange as HarExchange, redact_text
 from wave_mock.http.accesslog import log_access, masked
 from wave_mock.http.browser import CorsPolicy
-from wave_mock.http.exchanges import REQUEST_ID, Stamp, has_request_id
+from wave_mock.http.exchanges import INSPECTOR_ENVIRON, REQUEST_ID, Stamp, has_request_id
 from wave_mock.http.guard import Guard
 from wave_mock.http.helpers import STATUS_LINES, Environ, StartResponse
 from wave_mock.http.jsonbody import check_body_size
@@ -57,9 +57,6 @@ DEFAULTS: dict[str, Any] = {
     "MAX_EVENTS": 1_000_000,
 }
 CONTRACT_HEADER = "X-Wave-Contract"
-# The inspection page marks its own requests: they are forwarded and checked, but kept out of the
-# ledger, the recording and the drift checks, so an open page does not count itself.
-INSPECTOR_ENVIRON = "HTTP_X_WAVE_MOCK_INSPECTOR"
 PREVIEW_CHARS = 4096
 WRITES = ("trackEvent", "trackEventBatch")
 
@@ -334,7 +331,9 @@ class Exchange:
     target: str  # path and query as sent upstream
     origin: str | None
     host: str | None
-    inspector: bool = False  # sent by the inspection page itself
+    # Sent by the inspection page itself: forwarded and checked, but kept out of the ledger,
+    # the recording and the drift checks, so an open page does not count itself.
+    inspector: bool = False
     answer: Answer | None = None
     failed: bool = False
     refused: ApiError | None = None
