@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -190,6 +191,34 @@ def test_sigterm_while_the_worker_is_in_granians_start_up_stops_serve_at_once() 
     finally:
         _kill_group(process)
         log.close()
+
+
+def test_a_stop_cuts_off_a_request_still_running_after_ten_seconds() -> None:
+    """granian waits for every request before its worker ends; serve kills a worker still busy after
+    WORKER_STOP_GRACE (10 s), so a stop never hangs on a slow request (here one held for 40 s)."""
+    server = MockServer(["--api-key", "stop_key", "--latency", "40000", "--no-access-log"]).start()
+    answered: list[object] = []
+
+    def slow_read() -> None:
+        try:
+            answered.append(requests.get(f"{server.base_url}/analytics/dashboards", timeout=60,
+                                         headers={"Authorization": "Bearer stop_key"}))
+        except requests.RequestException as error:
+            answered.append(error)
+
+    reader = threading.Thread(target=slow_read, daemon=True)
+    try:
+        reader.start()
+        time.sleep(1.5)
+        assert not answered  # positive control: the read is in flight
+        os.kill(server.process.pid, signal.SIGTERM)
+        started = time.monotonic()
+        server.process.wait(timeout=30)
+        assert time.monotonic() - started < 20  # the grace, then the kill: not the 40 s request
+        reader.join(timeout=10)
+        assert isinstance(answered[0], requests.ConnectionError)
+    finally:
+        server.stop(kill=True)
 
 
 def _group_gone(group: int) -> bool:
