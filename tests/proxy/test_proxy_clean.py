@@ -42,13 +42,18 @@ def test_clean_upstream_gives_no_violations_and_no_drift(clean: tuple[MockServer
         assert drift["check"]["status"] == "ok", drift["check"]
         assert "docs/metrics.md" in drift["meaning"]
     # The reads that passed through were compared too (in the background).
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        history = requests.get(f"{proxy.root_url}/_mock/drift", headers=AUTH, timeout=10).json()["history"]
-        if len(history) >= 4:
-            break
-        time.sleep(0.2)
+    history = _drift_history(proxy, at_least=4)
     assert len(history) >= 4 and {h["status"] for h in history} == {"ok"}
+
+
+def _drift_history(proxy: ProxyServer, at_least: int) -> list[dict]:
+    """Poll the proxy's drift history (checks run in the background) until it holds ``at_least`` reports, or 10 s."""
+    deadline = time.monotonic() + 10
+    while True:
+        history = requests.get(f"{proxy.root_url}/_mock/drift", headers=AUTH, timeout=10).json()["history"]
+        if len(history) >= at_least or time.monotonic() >= deadline:
+            return history
+        time.sleep(0.2)
 
 
 def test_the_recording_opens_in_a_har_reader_without_the_key(clean: tuple[MockServer, ProxyServer, Path]) -> None:
@@ -114,10 +119,5 @@ def test_the_inspection_pages_own_requests_are_answered_but_not_counted(tmp_path
         summary = requests.get(f"{proxy.root_url}/_mock/violations", headers=AUTH, timeout=10).json()["summary"]
         assert summary["exchanges"] == 3
         assert len(HarParser(json.loads(har.read_text(encoding="utf-8"))).har_data["entries"]) == 3
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            history = requests.get(f"{proxy.root_url}/_mock/drift", headers=AUTH, timeout=10).json()["history"]
-            if history:
-                break
-            time.sleep(0.2)
+        history = _drift_history(proxy, at_least=1)
         assert len(history) == 1 and history[0]["status"] == "ok"

@@ -33,29 +33,40 @@ def scaled(x: float, bits: int) -> int:
     return num << (bits - den.bit_length() + 1)
 
 
-def _digits(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return integer digits and powers with ``values == digits * 2**powers`` exactly."""
-    mantissa, exponent = np.frexp(values)
-    return (mantissa * 2.0**53).astype(np.int64), exponent.astype(np.int64) - 53
+class Dyadic:
+    """Finite floats split once into exact integers and powers: ``values == digits * 2**powers``."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.values = values
+        mantissa, exponent = np.frexp(values)
+        self.digits = (mantissa * 2.0**53).astype(np.int64)
+        self.powers = exponent.astype(np.int64) - 53
+
+    def fraction_bits(self) -> int:
+        """Return the largest ``fraction_bits`` of the values (0 when empty)."""
+        digits = self.digits
+        lowest = np.frexp((digits & -digits).astype("f8"))[1] - 1  # trailing zero bits (0 for 0.0)
+        return max(0, int((-self.powers - lowest)[digits != 0].max(initial=0)))
+
+    def scaled(self, bits: int) -> np.ndarray | None:
+        """Return ``values * 2**bits`` as int64, exactly; None when one would not fit in 62 bits.
+
+        ``bits`` must be at least ``fraction_bits()``.
+        """
+        digits, shift = self.digits, self.powers + bits  # value * 2**bits == digits * 2**shift, exactly
+        if int(shift[digits != 0].max(initial=0)) > 62 - 53:  # a zero fits whatever its power
+            return None
+        return np.where(shift >= 0, digits << np.clip(shift, 0, 63), digits >> np.clip(-shift, 0, 63))
 
 
 def fraction_bits_of(values: np.ndarray) -> int:
     """Return the largest ``fraction_bits`` of finite ``values`` (0 when empty)."""
-    digits, powers = _digits(values)
-    lowest = np.frexp((digits & -digits).astype("f8"))[1] - 1  # trailing zero bits (0 for 0.0)
-    return max(0, int((-powers - lowest)[digits != 0].max(initial=0)))
+    return Dyadic(values).fraction_bits()
 
 
 def scaled_all(values: np.ndarray, bits: int) -> np.ndarray | None:
-    """Return ``values * 2**bits`` as int64, exactly; None when one would not fit in 62 bits.
-
-    ``bits`` must be at least ``fraction_bits_of(values)``.
-    """
-    digits, powers = _digits(values)
-    shift = powers + bits  # value * 2**bits == digits * 2**shift, exactly
-    if int(shift[digits != 0].max(initial=0)) > 62 - 53:  # a zero fits whatever its power
-        return None
-    return np.where(shift >= 0, digits << np.clip(shift, 0, 63), digits >> np.clip(-shift, 0, 63))
+    """Return ``values * 2**bits`` as int64 exactly, or None past 62 bits (see ``Dyadic.scaled``)."""
+    return Dyadic(values).scaled(bits)
 
 
 def to_float(total: int, bits: int) -> float:
@@ -82,8 +93,9 @@ class ExactPrefix:
         values = np.asarray(values, "f8")
         if len(values) < 64:  # numpy's per-call cost would outweigh the loop
             return cls._of_floats(values.tolist())
-        bits = fraction_bits_of(values)
-        scaled = scaled_all(values, bits)
+        split = Dyadic(values)
+        bits = split.fraction_bits()
+        scaled = split.scaled(bits)
         if scaled is None:
             return cls._of_floats(values.tolist())
         # Summed as floats: an int64 sum would itself wrap around before the check could see it.

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from wave_mock.events import PLATFORMS, STREAM_ENDED, STREAM_STARTED, VIEWER_JOINED, VIEWER_LEFT
-from wave_mock.metrics.exact import fraction_bits, fraction_bits_of, scaled, scaled_all
+from wave_mock.metrics.exact import Dyadic, fraction_bits, scaled
 from wave_mock.metrics.keymap import MISSING, KeyMap
 from wave_mock.metrics.dashboard import top_events
 from wave_mock.metrics.dashboard_index import _per_bucket, _previous_same
@@ -75,15 +75,15 @@ class ExactWatch:
 
     def add(self, starts: list[float], ends: list[float]) -> None:
         """Take new sessions' starts and the ends of sessions just closed."""
-        arrays = (np.asarray(starts, "f8"), np.asarray(ends, "f8"))
-        need = max(fraction_bits_of(values) for values in arrays)
+        splits = (Dyadic(np.asarray(starts, "f8")), Dyadic(np.asarray(ends, "f8")))
+        need = max(split.fraction_bits() for split in splits)
         if need > self.bits:
             d, self.bits = need - self.bits, need
             self.starts = [v << d for v in self.starts]
             self.ends = [v << d for v in self.ends]
-        for sums, values in zip((self.starts, self.ends), arrays):
-            sums.extend(accumulate(_scaled_ints(values, self.bits), initial=sums[-1]))
-            del sums[-len(values) - 1]  # accumulate repeats the initial value
+        for sums, split in zip((self.starts, self.ends), splits):
+            sums.extend(accumulate(_scaled_ints(split, self.bits), initial=sums[-1]))
+            del sums[-len(split.values) - 1]  # accumulate repeats the initial value
 
     def total(self, first: int, ended: int, count: int, n_open: int, lo: float, now: float) -> float:
         """Return fsum of the clipped durations of the ``count`` sessions meeting ``[lo, now]``:
@@ -95,10 +95,10 @@ class ExactWatch:
         return total / (1 << bits)
 
 
-def _scaled_ints(values: np.ndarray, bits: int) -> list[int]:
-    """Return ``values * 2**bits`` as Python ints, exactly (numpy does the scaling when it fits)."""
-    fits = scaled_all(values, bits)
-    return fits.tolist() if fits is not None else [scaled(v, bits) for v in values.tolist()]
+def _scaled_ints(split: Dyadic, bits: int) -> list[int]:
+    """Return the values times ``2**bits`` as Python ints, exactly (numpy does the scaling when it fits)."""
+    fits = split.scaled(bits)
+    return fits.tolist() if fits is not None else [scaled(v, bits) for v in split.values.tolist()]
 
 
 _NONE = 2**31 - 1  # "no next row"; positions are int32 (4 bytes an event less, each)
